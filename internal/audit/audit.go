@@ -1,0 +1,48 @@
+// Package audit writes the register's event log: what happened, to which
+// record, when, and never whose data it was beyond a subject-key prefix.
+package audit
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/register"
+)
+
+// Entry is one event. Ref is an opaque id (a signup, mail or booking id).
+type Entry struct {
+	Event         string `dynamodbav:"event"`
+	Ref           string `dynamodbav:"ref,omitempty"`
+	List          string `dynamodbav:"list,omitempty"`
+	SubjectPrefix string `dynamodbav:"subjectPrefix,omitempty"`
+	At            string `dynamodbav:"at"`
+}
+
+type item struct {
+	PK   string `dynamodbav:"pk"`
+	SK   string `dynamodbav:"sk"`
+	Kind string `dynamodbav:"kind"`
+	Entry
+	dynamo.Retention
+}
+
+// Put is a transaction item that logs e at now in table, kept as long as the
+// register's audit rule says.
+func Put(reg *register.Register, table string, now time.Time, e Entry) (types.TransactWriteItem, error) {
+	e.At = now.UTC().Format(time.RFC3339Nano)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	pk := "AUDIT#" + now.UTC().Format("2006-01-02")
+	it := item{
+		PK:        pk,
+		SK:        e.At + "#" + hex.EncodeToString(b[:]),
+		Kind:      "audit",
+		Entry:     e,
+		Retention: dynamo.Expires(reg.Retention("audit", "any").Keep.From(now), pk),
+	}
+	return dynamo.Put(table, it)
+}

@@ -1,0 +1,41 @@
+package awslambda
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"rekisteri/internal/config"
+)
+
+// AWSConfig builds the SDK config from the environment Lambda gives every
+// function (AWS_REGION and the execution role's credentials), and honours
+// AWS_ENDPOINT_URL for the local emulators. Unlike the SDK's default loader
+// it reads no files and links no STS, SSO or IMDS clients: a function links
+// only the services it calls, and starts without touching the network.
+func AWSConfig(env config.Lookup) (aws.Config, error) {
+	get := func(k string) string { v, _ := env(k); return v }
+	region := get("AWS_REGION")
+	if region == "" {
+		region = get("AWS_DEFAULT_REGION")
+	}
+	if err := config.CheckRegion(region); err != nil {
+		return aws.Config{}, err
+	}
+	id, secret := get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		return aws.Config{}, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+	}
+	creds := aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: get("AWS_SESSION_TOKEN"), Source: "environment"}
+	cfg := aws.Config{
+		Region: region,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return creds, nil
+		}),
+	}
+	if ep := get("AWS_ENDPOINT_URL"); ep != "" {
+		cfg.BaseEndpoint = aws.String(ep)
+	}
+	return cfg, nil
+}

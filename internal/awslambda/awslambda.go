@@ -1,0 +1,84 @@
+// Package awslambda adapts a function's handlers to the Lambda runtime: one
+// binary serves its HTTP routes, its SQS queue and its schedules, told apart
+// by the shape of the event.
+package awslambda
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"rekisteri/internal/config"
+)
+
+// Function is everything one Lambda function answers; unused triggers are nil.
+type Function struct {
+	HTTP     http.Handler
+	Queue    func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error)
+	Schedule func(ctx context.Context, input json.RawMessage) error
+}
+
+// Constructor builds a function from its environment and an AWS config. The
+// Lambda main and the local runner call the same constructor.
+type Constructor func(ctx context.Context, env config.Lookup, awsCfg aws.Config) (Function, error)
+
+// Main is a function binary's whole main: JSON logs with the request id,
+// the EU region check, the SDK config from the environment (no network call),
+// then the runtime loop.
+func Main(build Constructor) {
+	slog.SetDefault(slog.New(lambdacontext.NewLogHandler()))
+	ctx := context.Background()
+	awsCfg, err := AWSConfig(os.LookupEnv)
+	var fn Function
+	if err == nil {
+		fn, err = build(ctx, os.LookupEnv, awsCfg)
+	}
+	if err != nil {
+		slog.Error("function cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(fn.Invoke)
+}
+
+// Invoke dispatches one raw event to the matching handler.
+func (f Function) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
+	var probe struct {
+		Records []struct {
+			EventSource string `json:"eventSource"`
+		} `json:"Records"`
+		RequestContext struct {
+			HTTP *struct{} `json:"http"`
+		} `json:"requestContext"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, fmt.Errorf("event is not JSON: %w", err)
+	}
+	switch {
+	case len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:sqs" && f.Queue != nil:
+		var ev events.SQSEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("sqs event: %w", err)
+		}
+		return f.Queue(ctx, ev)
+	case probe.RequestContext.HTTP != nil && f.HTTP != nil:
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("http event: %w", err)
+		}
+		return httpadapter.NewV2(f.HTTP).ProxyWithContext(ctx, ev)
+	case f.Schedule != nil:
+		return nil, f.Schedule(ctx, bytes.TrimSpace(raw))
+	}
+	return nil, errors.New("no handler for this event")
+}

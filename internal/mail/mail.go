@@ -1,0 +1,188 @@
+// Package mail is how the system writes to people: an outbox job stored with
+// the record that caused it, rendered from a template in the person's
+// language, and built as a MIME message with text and HTML parts.
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"path"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/register"
+)
+
+// Classes of mail, each sent under its own SES configuration set so that a
+// newsletter complaint cannot suppress a booking confirmation.
+const (
+	Marketing     = "marketing"
+	Transactional = "transactional"
+)
+
+// Statuses of an outbox job.
+const (
+	Queued  = "queued"
+	Sending = "sending"
+	Sent    = "sent"
+)
+
+// Job is one mail in the outbox. It holds the address and the template
+// parameters; the queue message that triggers sending holds only its id.
+type Job struct {
+	PK         string            `dynamodbav:"pk"`
+	SK         string            `dynamodbav:"sk"`
+	Kind       string            `dynamodbav:"kind"`
+	SubjectKey string            `dynamodbav:"subjectKey"`
+	To         string            `dynamodbav:"to"`
+	Template   string            `dynamodbav:"template"`
+	Lang       string            `dynamodbav:"lang"`
+	Params     map[string]string `dynamodbav:"params"`
+	Class      string            `dynamodbav:"class"`
+	Status     string            `dynamodbav:"status"`
+	Attempts   int               `dynamodbav:"attempts"`
+	LeaseUntil int64             `dynamodbav:"leaseUntil,omitempty"`
+	// Pending is set while the job is unsent; it puts the job on the sparse
+	// byPending index the relay reads.
+	Pending      string `dynamodbav:"pending,omitempty"`
+	CreatedAt    string `dynamodbav:"createdAt"`
+	SentAt       string `dynamodbav:"sentAt,omitempty"`
+	SESMessageID string `dynamodbav:"sesMessageId,omitempty"`
+	dynamo.Retention
+}
+
+// JobKey is the key of job id in the outbox table.
+func JobKey(id string) (pk, sk string) { return "MAIL#" + id, "MAIL" }
+
+// ID is the job's id.
+func (j Job) ID() string { return strings.TrimPrefix(j.PK, "MAIL#") }
+
+// NewJob prepares a job. The id should be derived from what caused the mail
+// (e.g. "confirm.<signup id>"), so a retried cause cannot queue a second mail.
+func NewJob(reg *register.Register, now time.Time, id, subjectKey, to, tmpl, lang string, params map[string]string) (Job, error) {
+	t, err := load(tmpl)
+	if err != nil {
+		return Job{}, err
+	}
+	pk, sk := JobKey(id)
+	return Job{
+		PK: pk, SK: sk, Kind: "mail",
+		SubjectKey: subjectKey, To: to, Template: tmpl, Lang: lang, Params: params,
+		Class: t.Class, Status: Queued, CreatedAt: now.UTC().Format(time.RFC3339),
+		Pending:   PendingShard(pk),
+		Retention: dynamo.Expires(reg.Retention("mail", "any").Keep.From(now), pk),
+	}, nil
+}
+
+// PendingShards spread unsent jobs over this many byPending partitions.
+const PendingShards = 4
+
+// PendingShard is the byPending partition of job pk.
+func PendingShard(pk string) string { return fmt.Sprintf("P#%d", dynamo.Shard(pk)%PendingShards) }
+
+//go:embed templates/*.yaml
+var templateFS embed.FS
+
+type template struct {
+	Class           string                `yaml:"class"`
+	ListUnsubscribe bool                  `yaml:"listUnsubscribe"`
+	Subject         map[string]string     `yaml:"subject"`
+	Text            map[string]string     `yaml:"text"`
+	HTML            map[string]string     `yaml:"html"`
+	parsed          map[string]parsedLang `yaml:"-"`
+}
+
+type parsedLang struct {
+	subject, text *texttemplate.Template
+	html          *htmltemplate.Template
+}
+
+var (
+	cacheMu sync.Mutex
+	cache   = map[string]*template{}
+)
+
+func load(name string) (*template, error) {
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	if t, ok := cache[name]; ok {
+		return t, nil
+	}
+	raw, err := templateFS.ReadFile(path.Join("templates", name+".yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("mail template %q: %w", name, err)
+	}
+	var t template
+	if err := yaml.Unmarshal(raw, &t); err != nil {
+		return nil, fmt.Errorf("mail template %q: %w", name, err)
+	}
+	if t.Class != Marketing && t.Class != Transactional {
+		return nil, fmt.Errorf("mail template %q: class %q", name, t.Class)
+	}
+	t.parsed = map[string]parsedLang{}
+	for _, lang := range register.Languages {
+		var p parsedLang
+		opt := "missingkey=error"
+		if p.subject, err = texttemplate.New("s").Option(opt).Parse(t.Subject[lang]); err == nil {
+			if p.text, err = texttemplate.New("t").Option(opt).Parse(t.Text[lang]); err == nil {
+				p.html, err = htmltemplate.New("h").Option(opt).Parse(t.HTML[lang])
+			}
+		}
+		if err != nil || t.Subject[lang] == "" || t.Text[lang] == "" || t.HTML[lang] == "" {
+			return nil, fmt.Errorf("mail template %q %s: incomplete or invalid: %v", name, lang, err)
+		}
+		t.parsed[lang] = p
+	}
+	cache[name] = &t
+	return &t, nil
+}
+
+// Rendered is a mail ready to be built into MIME.
+type Rendered struct {
+	Subject, Text, HTML string
+	// ListUnsubscribe is the one-click URL (RFC 8058) for mail about a list.
+	ListUnsubscribe string
+}
+
+// Render fills template name in lang with params. Mail about a list must
+// carry an unsubscribeURL parameter; it becomes the List-Unsubscribe header.
+func Render(name, lang string, params map[string]string) (Rendered, error) {
+	t, err := load(name)
+	if err != nil {
+		return Rendered{}, err
+	}
+	p, ok := t.parsed[lang]
+	if !ok {
+		p = t.parsed["fi"]
+	}
+	var r Rendered
+	var b bytes.Buffer
+	if err := p.subject.Execute(&b, params); err != nil {
+		return Rendered{}, fmt.Errorf("render %s subject: %w", name, err)
+	}
+	r.Subject = strings.TrimSpace(b.String())
+	b.Reset()
+	if err := p.text.Execute(&b, params); err != nil {
+		return Rendered{}, fmt.Errorf("render %s text: %w", name, err)
+	}
+	r.Text = b.String()
+	b.Reset()
+	if err := p.html.Execute(&b, params); err != nil {
+		return Rendered{}, fmt.Errorf("render %s html: %w", name, err)
+	}
+	r.HTML = b.String()
+	if t.ListUnsubscribe {
+		r.ListUnsubscribe = params["unsubscribeURL"]
+		if !strings.HasPrefix(r.ListUnsubscribe, "https://") && !strings.HasPrefix(r.ListUnsubscribe, "http://") {
+			return Rendered{}, fmt.Errorf("render %s: list mail needs an unsubscribeURL", name)
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,241 @@
+// Package mailer sends the outbox: it claims a job, renders it in the
+// recipient's language, sends it through SES once, and marks it sent. A lease
+// on the claim makes duplicate deliveries and concurrent consumers harmless.
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/dynamo"
+	rmail "rekisteri/internal/mail"
+	"rekisteri/internal/sesmail"
+	"rekisteri/internal/sqsqueue"
+)
+
+// OpSend is the mail-queue operation: "send the outbox job with this id".
+const OpSend = "send"
+
+const (
+	// lease is how long a claim keeps others off a job; longer than the
+	// function's timeout, so only a crashed sender's claim ever lapses.
+	lease = 2 * time.Minute
+	// relayAfter is how old an unsent, never-received job must be before the
+	// relay assumes its queue message was lost and sends another.
+	relayAfter = 2 * time.Minute
+)
+
+type dynamoAPI interface {
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+type rawSender interface {
+	SendRaw(ctx context.Context, from, to, configurationSet string, raw []byte) (string, error)
+}
+
+type queue interface {
+	Send(ctx context.Context, m sqsqueue.Message) error
+}
+
+// ConfigurationSets maps a mail class to its SES configuration set.
+type ConfigurationSets map[string]string
+
+// Mailer sends outbox jobs.
+type Mailer struct {
+	db    dynamoAPI
+	ses   rawSender
+	queue queue
+	table string
+	from  string
+	sets  ConfigurationSets
+	now   func() time.Time
+}
+
+// New returns a Mailer for the outbox table, sending as from.
+func New(db dynamoAPI, ses rawSender, mailQueue queue, table, from string, sets ConfigurationSets) (*Mailer, error) {
+	if _, err := mail.ParseAddress(from); err != nil {
+		return nil, fmt.Errorf("mailer: from address %q: %w", from, err)
+	}
+	return &Mailer{db: db, ses: ses, queue: mailQueue, table: table, from: from, sets: sets, now: time.Now}, nil
+}
+
+// Handle sends the job a mail-queue message names. Delivered twice, it sends once.
+func (m *Mailer) Handle(ctx context.Context, msg sqsqueue.Message) error {
+	if msg.Op != OpSend {
+		return fmt.Errorf("mail queue: op %q: %w", msg.Op, sqsqueue.ErrPermanent)
+	}
+	job, leaseUntil, err := m.claim(ctx, msg.ID)
+	if err != nil || job == nil {
+		return err
+	}
+	r, err := rmail.Render(job.Template, job.Lang, job.Params)
+	if err != nil {
+		m.release(ctx, msg.ID, leaseUntil)
+		return fmt.Errorf("render mail %s: %w", msg.ID, err)
+	}
+	raw, err := sesmail.Build(sesmail.Envelope{From: m.from, To: job.To, MessageID: msg.ID + "@" + m.domain(), Date: m.now()}, r)
+	if err != nil {
+		m.release(ctx, msg.ID, leaseUntil)
+		return fmt.Errorf("build mail %s: %w", msg.ID, err)
+	}
+	sesID, err := m.ses.SendRaw(ctx, m.from, job.To, m.sets[job.Class], raw)
+	if err != nil {
+		m.release(ctx, msg.ID, leaseUntil)
+		return fmt.Errorf("send mail %s: %w", msg.ID, err)
+	}
+	if err := m.markSent(ctx, msg.ID, sesID); err != nil {
+		// The mail is out; a retry finds the lease still held and waits, and
+		// only a lapsed lease could send it again.
+		return fmt.Errorf("mark mail %s sent: %w", msg.ID, err)
+	}
+	slog.InfoContext(ctx, "mail sent", "mail", msg.ID, "template", job.Template, "class", job.Class, "attempt", job.Attempts)
+	return nil
+}
+
+func (m *Mailer) domain() string {
+	a, _ := mail.ParseAddress(m.from)
+	return a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+}
+
+var errLeased = errors.New("mail is being sent by another delivery")
+
+// claim takes the job for sending. It returns nil without error when there
+// is nothing to send: already sent, or erased.
+func (m *Mailer) claim(ctx context.Context, id string) (*rmail.Job, int64, error) {
+	pk, sk := rmail.JobKey(id)
+	now := m.now()
+	until := now.Add(lease).Unix()
+	out, err := m.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(m.table),
+		Key:                      dynamo.Key(pk, sk),
+		UpdateExpression:         aws.String("SET #status = :sending, leaseUntil = :until, attempts = attempts + :one"),
+		ConditionExpression:      aws.String("attribute_exists(pk) AND (#status = :queued OR (#status = :sending AND leaseUntil < :now))"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sending": &types.AttributeValueMemberS{Value: rmail.Sending},
+			":queued":  &types.AttributeValueMemberS{Value: rmail.Queued},
+			":until":   &types.AttributeValueMemberN{Value: strconv.FormatInt(until, 10)},
+			":now":     &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+			":one":     &types.AttributeValueMemberN{Value: "1"},
+		},
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err != nil {
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return nil, 0, fmt.Errorf("claim mail %s: %w", id, err)
+		}
+		if ccf.Item == nil {
+			slog.InfoContext(ctx, "mail gone before sending", "mail", id)
+			return nil, 0, nil
+		}
+		var old rmail.Job
+		_ = attributevalue.UnmarshalMap(ccf.Item, &old)
+		if old.Status == rmail.Sent {
+			slog.InfoContext(ctx, "mail already sent", "mail", id)
+			return nil, 0, nil
+		}
+		return nil, 0, fmt.Errorf("claim mail %s: %w", id, errLeased)
+	}
+	var job rmail.Job
+	if err := attributevalue.UnmarshalMap(out.Attributes, &job); err != nil {
+		return nil, 0, fmt.Errorf("claim mail %s: %w", id, err)
+	}
+	return &job, until, nil
+}
+
+// release hands a job back after a failed send so the next delivery can
+// claim it at once instead of waiting for the lease.
+func (m *Mailer) release(ctx context.Context, id string, leaseUntil int64) {
+	pk, sk := rmail.JobKey(id)
+	_, err := m.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(m.table),
+		Key:                      dynamo.Key(pk, sk),
+		UpdateExpression:         aws.String("SET #status = :queued REMOVE leaseUntil"),
+		ConditionExpression:      aws.String("#status = :sending AND leaseUntil = :until"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":queued":  &types.AttributeValueMemberS{Value: rmail.Queued},
+			":sending": &types.AttributeValueMemberS{Value: rmail.Sending},
+			":until":   &types.AttributeValueMemberN{Value: strconv.FormatInt(leaseUntil, 10)},
+		},
+	})
+	if err != nil {
+		slog.WarnContext(ctx, "mail lease kept until it lapses", "mail", id, "err", err)
+	}
+}
+
+func (m *Mailer) markSent(ctx context.Context, id, sesID string) error {
+	pk, sk := rmail.JobKey(id)
+	_, err := m.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(m.table),
+		Key:                      dynamo.Key(pk, sk),
+		UpdateExpression:         aws.String("SET #status = :sent, sentAt = :now, sesMessageId = :ses REMOVE leaseUntil, pending"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":sent": &types.AttributeValueMemberS{Value: rmail.Sent},
+			":now":  &types.AttributeValueMemberS{Value: m.now().UTC().Format(time.RFC3339)},
+			":ses":  &types.AttributeValueMemberS{Value: sesID},
+		},
+	})
+	return err
+}
+
+// Relay re-queues jobs that are durable in the outbox but whose queue message
+// never arrived (the producer's SendMessage failed after its write). Jobs the
+// mailer has received and failed are the DLQ's business, not the relay's.
+func (m *Mailer) Relay(ctx context.Context) (int, error) {
+	cutoff := m.now().Add(-relayAfter).UTC().Format(time.RFC3339)
+	sent := 0
+	for shard := range rmail.PendingShards {
+		var start map[string]types.AttributeValue
+		for {
+			out, err := m.db.Query(ctx, &dynamodb.QueryInput{
+				TableName:              aws.String(m.table),
+				IndexName:              aws.String("byPending"),
+				KeyConditionExpression: aws.String("pending = :p AND createdAt < :cutoff"),
+				FilterExpression:       aws.String("attempts = :zero"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":p":      &types.AttributeValueMemberS{Value: fmt.Sprintf("P#%d", shard)},
+					":cutoff": &types.AttributeValueMemberS{Value: cutoff},
+					":zero":   &types.AttributeValueMemberN{Value: "0"},
+				},
+				ExclusiveStartKey: start,
+			})
+			if err != nil {
+				return sent, fmt.Errorf("relay shard %d: %w", shard, err)
+			}
+			for _, it := range out.Items {
+				pk, _ := it["pk"].(*types.AttributeValueMemberS)
+				if pk == nil {
+					continue
+				}
+				id := strings.TrimPrefix(pk.Value, "MAIL#")
+				if err := m.queue.Send(ctx, sqsqueue.Message{Op: OpSend, ID: id}); err != nil {
+					return sent, err
+				}
+				sent++
+			}
+			if start = out.LastEvaluatedKey; start == nil {
+				break
+			}
+		}
+	}
+	if sent > 0 {
+		slog.WarnContext(ctx, "relayed mail whose queue message was lost", "count", sent)
+	}
+	return sent, nil
+}

@@ -1,0 +1,271 @@
+package newsletter
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"rekisteri/internal/register"
+	"rekisteri/internal/token"
+	"rekisteri/internal/web"
+)
+
+// bodyLimit is the most a newsletter form may send.
+const bodyLimit = 16 << 10
+
+// Routes returns the newsletter's HTTP endpoints (DESIGN §3).
+func (s *Service) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /newsletter", web.Handle(s.form))
+	mux.Handle("POST /newsletter/subscribe", web.Handle(s.subscribe))
+	mux.Handle("GET /newsletter/confirm", web.Handle(s.linkPage(token.Confirm)))
+	mux.Handle("POST /newsletter/confirm", web.Handle(s.confirm))
+	mux.Handle("GET /newsletter/unsubscribe", web.Handle(s.linkPage(token.Unsubscribe)))
+	mux.Handle("POST /newsletter/unsubscribe", web.Handle(s.unsubscribe))
+	return mux
+}
+
+var formTmpl = template.Must(template.New("form").Parse(`
+<nav>{{range .Langs}}<a href="/newsletter?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
+<p>{{.T.intro}}</p>
+{{if .Errors}}<div class="err" role="alert">{{range .Errors}}<p>{{.}}</p>{{end}}</div>{{end}}
+<form method="post" action="/newsletter/subscribe" novalidate>
+<input type="hidden" name="lang" value="{{.Lang}}">
+<label for="email">{{.T.email}}</label>
+<input type="email" id="email" name="email" value="{{.Email}}" required autocomplete="email">
+<label for="name">{{.T.name}}</label>
+<input type="text" id="name" name="name" value="{{.Name}}" maxlength="200" autocomplete="name">
+<fieldset><legend>{{.T.lists}}</legend>
+{{range .Lists}}<div class="check"><input type="checkbox" id="list-{{.ID}}" name="lists" value="{{.ID}}"{{if .Checked}} checked{{end}}>
+<label for="list-{{.ID}}"><strong>{{.Name}}</strong><br><small>{{.Consent}}</small></label></div>{{end}}
+</fieldset>
+<div class="check"><input type="checkbox" id="consent" name="consent" value="true">
+<label for="consent">{{.T.consent}} <a href="{{.PrivacyURL}}">{{.T.privacy}}</a></label></div>
+<div class="hp" aria-hidden="true"><label for="website">{{.T.website}}</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
+<button type="submit">{{.T.submit}}</button>
+</form>`))
+
+type formList struct {
+	ID, Name, Consent string
+	Checked           bool
+}
+
+type formData struct {
+	Lang, Email, Name, PrivacyURL string
+	Langs                         []string
+	Lists                         []formList
+	Errors                        []string
+	T                             map[string]string
+}
+
+func (s *Service) renderForm(w http.ResponseWriter, status int, lang string, f web.Form, errs web.FieldErrors) error {
+	chosen := f.All("lists")
+	d := formData{Lang: lang, Email: f.Get("email"), Name: f.Get("name"), PrivacyURL: s.privacyURL(lang), Langs: register.Languages, T: map[string]string{}}
+	for _, k := range []string{"intro", "email", "name", "lists", "consent", "privacy", "submit", "website"} {
+		d.T[k] = t(lang, "form."+k)
+	}
+	for _, l := range s.reg.Lists {
+		checked := false
+		for _, c := range chosen {
+			checked = checked || c == l.ID
+		}
+		d.Lists = append(d.Lists, formList{ID: l.ID, Name: l.Name.In(lang), Consent: l.Consent.In(lang), Checked: checked})
+	}
+	for _, m := range errs {
+		d.Errors = append(d.Errors, m)
+	}
+	return web.Render(w, status, lang, t(lang, "form.title"), formTmpl, d)
+}
+
+func (s *Service) form(w http.ResponseWriter, r *http.Request) error {
+	f, _ := web.Decode(w, r, bodyLimit)
+	lang := web.Lang(r, f)
+	if web.WantsJSON(r) {
+		type list struct {
+			ID, Name, Consent, ConsentVersion string
+		}
+		var lists []list
+		for _, l := range s.reg.Lists {
+			lists = append(lists, list{l.ID, l.Name.In(lang), l.Consent.In(lang), l.ConsentVersion(lang)})
+		}
+		web.JSON(w, http.StatusOK, map[string]any{"lang": lang, "lists": lists, "privacy": s.privacyURL(lang), "noticeVersion": s.reg.Version()})
+		return nil
+	}
+	return s.renderForm(w, http.StatusOK, lang, f, nil)
+}
+
+// parseSignup validates a signup, with one message per field in lang.
+func (s *Service) parseSignup(f web.Form, lang string) (Signup, web.FieldErrors) {
+	errs := web.FieldErrors{}
+	email := f.Get("email")
+	if !validEmail(email) {
+		errs["email"] = t(lang, "err.email")
+	}
+	lists := f.All("lists")
+	if len(lists) == 0 {
+		lists = []string{"newsletter"}
+	}
+	seen := map[string]bool{}
+	var uniq []string
+	for _, l := range lists {
+		if _, ok := s.reg.List(l); !ok {
+			errs["lists"] = t(lang, "err.lists")
+		} else if !seen[l] {
+			seen[l] = true
+			uniq = append(uniq, l)
+		}
+	}
+	if consent, ok := f.Bool("consent"); !ok || !consent {
+		errs["consent"] = t(lang, "err.consent")
+	}
+	name := f.Get("name")
+	if utf8.RuneCountInString(name) > 200 {
+		errs["name"] = t(lang, "err.name")
+	}
+	if len(errs) > 0 {
+		return Signup{}, errs
+	}
+	return Signup{Email: email, Name: name, Lang: lang, Lists: uniq, Channel: "web-form", Form: "newsletter-form/" + s.reg.Version()}, nil
+}
+
+// validEmail accepts one bare address with a dotted domain.
+func validEmail(s string) bool {
+	if len(s) > 254 || strings.ContainsAny(s, " <>\"") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
+	f, err := web.Decode(w, r, bodyLimit)
+	if err != nil {
+		return err
+	}
+	lang := web.Lang(r, f)
+	// A filled honeypot is a bot: answer as if all went well, keep nothing.
+	if f.Get("website") != "" {
+		return s.pending(w, r, lang)
+	}
+	in, errs := s.parseSignup(f, lang)
+	if len(errs) > 0 {
+		if web.WantsJSON(r) {
+			return errs
+		}
+		return s.renderForm(w, http.StatusBadRequest, lang, f, errs)
+	}
+	if err := s.Subscribe(r.Context(), in); err != nil {
+		return web.Unavailable(err)
+	}
+	return s.pending(w, r, lang)
+}
+
+func (s *Service) pending(w http.ResponseWriter, r *http.Request, lang string) error {
+	if web.WantsJSON(r) {
+		web.JSON(w, http.StatusAccepted, map[string]string{"status": "pending"})
+		return nil
+	}
+	web.Message(w, http.StatusAccepted, lang, t(lang, "pending.title"), t(lang, "pending.body"))
+	return nil
+}
+
+var buttonTmpl = template.Must(template.New("button").Parse(`
+<p>{{.Body}}</p>
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="token" value="{{.Token}}">
+<input type="hidden" name="lang" value="{{.Lang}}">
+<button type="submit">{{.Button}}</button>
+</form>`))
+
+// linkPage answers the GET of a link in mail with a page and a button: link
+// scanners fetch GETs, and they must not confirm or unsubscribe anyone.
+func (s *Service) linkPage(purpose string) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, _ := web.Decode(w, r, bodyLimit)
+		lang := web.Lang(r, f)
+		tok := f.Get("token")
+		if err := s.CheckLink(r.Context(), tok, purpose); err != nil {
+			return s.linkError(w, r, lang, err)
+		}
+		key, action := "confirm", "/newsletter/confirm"
+		if purpose == token.Unsubscribe {
+			key, action = "unsub", "/newsletter/unsubscribe"
+		}
+		return web.Render(w, http.StatusOK, lang, t(lang, key+".title"), buttonTmpl, map[string]string{
+			"Body": t(lang, key+".body"), "Button": t(lang, key+".button"), "Action": action, "Token": tok, "Lang": lang,
+		})
+	}
+}
+
+func (s *Service) confirm(w http.ResponseWriter, r *http.Request) error {
+	f, err := web.Decode(w, r, bodyLimit)
+	if err != nil {
+		return err
+	}
+	lang := web.Lang(r, f)
+	if err := s.Confirm(r.Context(), f.Get("token")); err != nil {
+		return s.linkError(w, r, lang, err)
+	}
+	if web.WantsJSON(r) {
+		web.JSON(w, http.StatusOK, map[string]string{"status": "active"})
+		return nil
+	}
+	web.Message(w, http.StatusOK, lang, t(lang, "active.title"), t(lang, "active.body"))
+	return nil
+}
+
+// unsubscribe serves both the page's button and RFC 8058 one-click POSTs
+// from mail clients, which carry List-Unsubscribe=One-Click and no cookies.
+// It never redirects.
+func (s *Service) unsubscribe(w http.ResponseWriter, r *http.Request) error {
+	f, err := web.Decode(w, r, bodyLimit)
+	if err != nil {
+		return err
+	}
+	lang := web.Lang(r, f)
+	channel := "unsubscribe-page"
+	if f.Get("List-Unsubscribe") == "One-Click" {
+		channel = "one-click"
+	}
+	if err := s.Unsubscribe(r.Context(), f.Get("token"), channel); err != nil {
+		return s.linkError(w, r, lang, err)
+	}
+	if web.WantsJSON(r) {
+		web.JSON(w, http.StatusOK, map[string]string{"status": "unsubscribed"})
+		return nil
+	}
+	web.Message(w, http.StatusOK, lang, t(lang, "unsubbed.title"), t(lang, "unsubbed.body"))
+	return nil
+}
+
+var linkErrTmpl = template.Must(template.New("linkerr").Parse(`<p>{{.Body}}</p><p><a href="/newsletter?lang={{.Lang}}">{{.Again}}</a></p>`))
+
+func (s *Service) linkError(w http.ResponseWriter, r *http.Request, lang string, err error) error {
+	var key string
+	switch {
+	case errors.Is(err, ErrLinkExpired):
+		key = "link.expired"
+	case errors.Is(err, ErrLinkInvalid):
+		key = "link.invalid"
+	case errors.Is(err, ErrLinkUsedUp):
+		key = "link.usedup"
+	case errors.Is(err, context.Canceled):
+		return err
+	default:
+		return web.Unavailable(err)
+	}
+	if web.WantsJSON(r) {
+		web.JSON(w, http.StatusBadRequest, map[string]string{"error": t(lang, key)})
+		return nil
+	}
+	return web.Render(w, http.StatusBadRequest, lang, t(lang, "link.title"), linkErrTmpl, map[string]string{"Body": t(lang, key), "Lang": lang, "Again": t(lang, "link.again")})
+}

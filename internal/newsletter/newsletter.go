@@ -1,0 +1,511 @@
+// Package newsletter runs the museum's mailing lists: double opt-in signup,
+// a consent receipt that proves what was agreed to, one-click unsubscribe,
+// and the last-active time stamp the privacy notice declares.
+package newsletter
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/audit"
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/keyring"
+	"rekisteri/internal/mail"
+	"rekisteri/internal/register"
+	"rekisteri/internal/sqsqueue"
+	"rekisteri/internal/subject"
+	"rekisteri/internal/token"
+)
+
+// Subscription statuses.
+const (
+	Pending      = "pending"
+	Active       = "active"
+	Unsubscribed = "unsubscribed"
+)
+
+const (
+	// confirmValidity is how long a confirmation link works; the unconfirmed
+	// subscription expires with it (declared in the register).
+	confirmValidity = 7 * 24 * time.Hour
+	// resendAfter stops repeated signups of one address from flooding its
+	// inbox; within it, a repeated signup answers the same but mails nothing.
+	resendAfter = 10 * time.Minute
+)
+
+// Errors the HTTP layer turns into pages that say what to do.
+var (
+	ErrLinkInvalid = errors.New("link invalid")
+	ErrLinkExpired = errors.New("link expired")
+	ErrLinkUsedUp  = errors.New("nothing left to confirm")
+)
+
+type dynamoAPI interface {
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+}
+
+type queue interface {
+	Send(ctx context.Context, m sqsqueue.Message) error
+}
+
+type keySource interface {
+	Keys(ctx context.Context) (keyring.Keys, error)
+}
+
+// Tables are the physical names of the tables the service writes.
+type Tables struct {
+	Subscribers, Mail, Audit string
+}
+
+// Service is the newsletter capability.
+type Service struct {
+	reg     *register.Register
+	db      dynamoAPI
+	mail    queue
+	keys    keySource
+	tables  Tables
+	baseURL *url.URL
+	now     func() time.Time
+}
+
+// NewService wires the capability to its stores.
+func NewService(reg *register.Register, db dynamoAPI, mailQueue queue, keys keySource, tables Tables, baseURL *url.URL) *Service {
+	return &Service{reg: reg, db: db, mail: mailQueue, keys: keys, tables: tables, baseURL: baseURL, now: time.Now}
+}
+
+// Signup is one request to join lists.
+type Signup struct {
+	Email, Name, Lang string
+	Lists             []string
+	// Channel and Form say where consent was given, for the receipt.
+	Channel, Form string
+	// ID, when set, makes a handed-over signup idempotent: the same ID never
+	// queues a second confirmation.
+	ID string
+}
+
+type subscription struct {
+	PK             string `dynamodbav:"pk"`
+	SK             string `dynamodbav:"sk"`
+	Kind           string `dynamodbav:"kind"`
+	SubjectKey     string `dynamodbav:"subjectKey"`
+	List           string `dynamodbav:"list"`
+	Email          string `dynamodbav:"email,omitempty"`
+	Name           string `dynamodbav:"name,omitempty"`
+	Lang           string `dynamodbav:"lang"`
+	Status         string `dynamodbav:"status"`
+	SignupID       string `dynamodbav:"signupId"`
+	SignupAt       string `dynamodbav:"signupAt"`
+	ConfirmedAt    string `dynamodbav:"confirmedAt,omitempty"`
+	UnsubscribedAt string `dynamodbav:"unsubscribedAt,omitempty"`
+	LastActiveAt   string `dynamodbav:"lastActiveAt"`
+	Channel        string `dynamodbav:"channel"`
+	dynamo.Retention
+}
+
+// consent is the receipt of one signup to one list (GDPR Art. 7(1)).
+type consent struct {
+	PK                 string `dynamodbav:"pk"`
+	SK                 string `dynamodbav:"sk"`
+	Kind               string `dynamodbav:"kind"`
+	SubjectKey         string `dynamodbav:"subjectKey"`
+	List               string `dynamodbav:"list"`
+	Purpose            string `dynamodbav:"purpose"`
+	LegalBasis         string `dynamodbav:"legalBasis"`
+	SignupID           string `dynamodbav:"signupId"`
+	ConsentTextVersion string `dynamodbav:"consentTextVersion"`
+	NoticeVersion      string `dynamodbav:"noticeVersion"`
+	Form               string `dynamodbav:"form"`
+	Lang               string `dynamodbav:"lang"`
+	Method             string `dynamodbav:"method"`
+	Channel            string `dynamodbav:"channel"`
+	SignupAt           string `dynamodbav:"signupAt"`
+	ConfirmedAt        string `dynamodbav:"confirmedAt,omitempty"`
+	WithdrawnAt        string `dynamodbav:"withdrawnAt,omitempty"`
+	WithdrawalChannel  string `dynamodbav:"withdrawalChannel,omitempty"`
+	dynamo.Retention
+}
+
+func subjectPK(subjectKey string) string { return "SUB#" + subjectKey }
+func listSK(list string) string          { return "LIST#" + list }
+func consentSK(list, signupID string) string {
+	return "CONSENT#" + list + "#" + signupID
+}
+
+// stamp is the one time format of stored time stamps; it sorts as text.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+var opaqueID = regexp.MustCompile(`^[a-z0-9-]{8,64}$`)
+
+func newID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Subscribe records a pending subscription and its receipt for each list and
+// queues one confirmation mail. It answers the same whatever the address's
+// state, so the answer cannot tell anyone whether an address is known: lists
+// already active, or signed up moments ago, are left alone and mailed nothing.
+func (s *Service) Subscribe(ctx context.Context, in Signup) error {
+	keys, err := s.keys.Keys(ctx)
+	if err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	if in.ID == "" {
+		in.ID = newID()
+	} else if !opaqueID.MatchString(in.ID) {
+		return fmt.Errorf("subscribe: signup id %q is not opaque", in.ID)
+	}
+	now := s.now()
+	sk := subject.EmailKey(keys.Subject, in.Email)
+	email := subject.NormalizeEmail(in.Email)
+	lists := slices.Clone(in.Lists)
+	for attempt := 0; attempt < 2 && len(lists) > 0; attempt++ {
+		tx, jobIdx, job, err := s.subscribeTx(keys, sk, email, in, lists, now)
+		if err != nil {
+			return err
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+		if err == nil {
+			s.enqueue(ctx, job)
+			slog.InfoContext(ctx, "signup pending", "signup", in.ID, "subject", subject.Prefix(sk), "lists", lists)
+			return nil
+		}
+		codes := dynamo.CancelledBy(err)
+		if codes == nil {
+			return fmt.Errorf("subscribe %s: %w", in.ID, err)
+		}
+		if codes[jobIdx] == "ConditionalCheckFailed" {
+			return nil // this signup id was handled before
+		}
+		// Each list owns two items (subscription, receipt) at the front.
+		var keep []string
+		for i, l := range lists {
+			if codes[2*i] != "ConditionalCheckFailed" {
+				keep = append(keep, l)
+			}
+		}
+		if len(keep) == len(lists) {
+			return fmt.Errorf("subscribe %s: cancelled %v: %w", in.ID, codes, err)
+		}
+		lists = keep
+	}
+	slog.InfoContext(ctx, "signup left alone: already active or just sent", "signup", in.ID, "subject", subject.Prefix(sk))
+	return nil
+}
+
+func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, lists []string, now time.Time) ([]types.TransactWriteItem, int, mail.Job, error) {
+	pk := subjectPK(sk)
+	var tx []types.TransactWriteItem
+	names := make([]string, 0, len(lists))
+	for _, l := range lists {
+		list, ok := s.reg.List(l)
+		if !ok {
+			return nil, 0, mail.Job{}, fmt.Errorf("subscribe: undeclared list %q", l)
+		}
+		purpose, _ := s.reg.Purpose(list.Purpose)
+		names = append(names, list.Name.In(in.Lang))
+		sub := subscription{
+			PK: pk, SK: listSK(l), Kind: "subscription", SubjectKey: sk, List: l,
+			Email: email, Name: in.Name, Lang: in.Lang, Status: Pending,
+			SignupID: in.ID, SignupAt: stamp(now), LastActiveAt: stamp(now), Channel: in.Channel,
+			Retention: dynamo.Expires(s.reg.Retention("subscription", Pending).Keep.From(now), pk),
+		}
+		put, err := dynamo.Put(s.tables.Subscribers, sub,
+			"attribute_not_exists(pk) OR (#status <> :active AND (#status <> :pending OR signupAt < :resend))")
+		if err != nil {
+			return nil, 0, mail.Job{}, err
+		}
+		put.Put.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		put.Put.ExpressionAttributeValues = map[string]types.AttributeValue{
+			":active":  &types.AttributeValueMemberS{Value: Active},
+			":pending": &types.AttributeValueMemberS{Value: Pending},
+			":resend":  &types.AttributeValueMemberS{Value: stamp(now.Add(-resendAfter))},
+		}
+		receipt := consent{
+			PK: pk, SK: consentSK(l, in.ID), Kind: "consent", SubjectKey: sk, List: l,
+			Purpose: purpose.ID, LegalBasis: purpose.LegalBasis, SignupID: in.ID,
+			ConsentTextVersion: list.ConsentVersion(in.Lang), NoticeVersion: s.reg.Version(),
+			Form: in.Form, Lang: in.Lang, Channel: in.Channel,
+			Method:    "unticked checkbox; double opt-in: link in mail, then button (POST)",
+			SignupAt:  stamp(now),
+			Retention: dynamo.Expires(s.reg.Retention("consent", "unconfirmed").Keep.From(now), pk),
+		}
+		rput, err := dynamo.Put(s.tables.Subscribers, receipt)
+		if err != nil {
+			return nil, 0, mail.Job{}, err
+		}
+		tx = append(tx, put, rput)
+	}
+	confirm := token.Sign(keys.Token, token.Claims{Purpose: token.Confirm, Subject: sk, ID: in.ID, Lists: lists, Expires: now.Add(confirmValidity).Unix()})
+	job, err := mail.NewJob(s.reg, now, "confirm."+in.ID, sk, email, "newsletter-confirm", in.Lang, map[string]string{
+		"lists":          strings.Join(names, ", "),
+		"confirmURL":     s.link("/newsletter/confirm", confirm, in.Lang),
+		"unsubscribeURL": s.link("/newsletter/unsubscribe", s.unsubscribeToken(keys, sk, lists), in.Lang),
+		"privacyURL":     s.privacyURL(in.Lang),
+	})
+	if err != nil {
+		return nil, 0, mail.Job{}, err
+	}
+	jput, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+	if err != nil {
+		return nil, 0, mail.Job{}, err
+	}
+	tx = append(tx, jput)
+	return tx, len(tx) - 1, job, nil
+}
+
+func (s *Service) unsubscribeToken(keys keyring.Keys, sk string, lists []string) string {
+	// Unsubscribe links never expire: a years-old mail must still work.
+	return token.Sign(keys.Token, token.Claims{Purpose: token.Unsubscribe, Subject: sk, Lists: lists})
+}
+
+func (s *Service) link(path, tok, lang string) string {
+	u := *s.baseURL
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawQuery = url.Values{"token": {tok}, "lang": {lang}}.Encode()
+	return u.String()
+}
+
+func (s *Service) privacyURL(lang string) string {
+	u := *s.baseURL
+	u.Path = strings.TrimRight(u.Path, "/") + "/privacy"
+	u.RawQuery = url.Values{"register": {s.reg.ID}, "lang": {lang}}.Encode()
+	return u.String()
+}
+
+// enqueue puts the job's id on the mail queue. The job is already durable in
+// the outbox, so a failure here only delays the mail until the relay re-queues it.
+func (s *Service) enqueue(ctx context.Context, job mail.Job) {
+	if err := s.mail.Send(ctx, sqsqueue.Message{Op: "send", ID: job.ID()}); err != nil {
+		slog.WarnContext(ctx, "mail left for the relay", "mail", job.ID(), "err", err)
+	}
+}
+
+func (s *Service) verify(ctx context.Context, tok, purpose string) (token.Claims, keyring.Keys, error) {
+	keys, err := s.keys.Keys(ctx)
+	if err != nil {
+		return token.Claims{}, keys, err
+	}
+	c, err := token.Verify(keys.Token, tok, purpose, s.now())
+	switch {
+	case errors.Is(err, token.ErrExpired):
+		return c, keys, ErrLinkExpired
+	case err != nil:
+		return c, keys, ErrLinkInvalid
+	}
+	return c, keys, nil
+}
+
+// CheckLink tells whether a link's token is worth showing a button for.
+func (s *Service) CheckLink(ctx context.Context, tok, purpose string) error {
+	_, _, err := s.verify(ctx, tok, purpose)
+	return err
+}
+
+func (s *Service) subscriptions(ctx context.Context, sk string) (map[string]subscription, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.tables.Subscribers),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :list)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":   &types.AttributeValueMemberS{Value: subjectPK(sk)},
+			":list": &types.AttributeValueMemberS{Value: "LIST#"},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read subscriptions %s: %w", subject.Prefix(sk), err)
+	}
+	var subs []subscription
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &subs); err != nil {
+		return nil, err
+	}
+	m := make(map[string]subscription, len(subs))
+	for _, sub := range subs {
+		m[sub.List] = sub
+	}
+	return m, nil
+}
+
+// Confirm activates the lists of one signup, completes their receipts and
+// queues a welcome mail. Confirming twice is not an error.
+func (s *Service) Confirm(ctx context.Context, tok string) error {
+	c, keys, err := s.verify(ctx, tok, token.Confirm)
+	if err != nil {
+		return err
+	}
+	subs, err := s.subscriptions(ctx, c.Subject)
+	if err != nil {
+		return err
+	}
+	var todo []subscription
+	already := false
+	for _, l := range c.Lists {
+		sub, ok := subs[l]
+		if !ok || sub.SignupID != c.ID {
+			continue // expired, or replaced by a later signup
+		}
+		switch sub.Status {
+		case Pending:
+			todo = append(todo, sub)
+		case Active:
+			already = true
+		}
+	}
+	if len(todo) == 0 {
+		if already {
+			return nil
+		}
+		return ErrLinkUsedUp
+	}
+	now := s.now()
+	pk := subjectPK(c.Subject)
+	var tx []types.TransactWriteItem
+	var names, lists []string
+	for _, sub := range todo {
+		list, _ := s.reg.List(sub.List)
+		names = append(names, list.Name.In(sub.Lang))
+		lists = append(lists, sub.List)
+		tx = append(tx,
+			types.TransactWriteItem{Update: &types.Update{
+				TableName:                aws.String(s.tables.Subscribers),
+				Key:                      dynamo.Key(pk, listSK(sub.List)),
+				UpdateExpression:         aws.String("SET #status = :active, confirmedAt = :now, lastActiveAt = :now REMOVE expiresAt, expiryBucket, purgeAt"),
+				ConditionExpression:      aws.String("#status = :pending AND signupId = :signup"),
+				ExpressionAttributeNames: map[string]string{"#status": "status"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":active": &types.AttributeValueMemberS{Value: Active}, ":pending": &types.AttributeValueMemberS{Value: Pending},
+					":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":signup": &types.AttributeValueMemberS{Value: c.ID},
+				},
+			}},
+			// A live consent has no expiry: it lasts until withdrawn.
+			types.TransactWriteItem{Update: &types.Update{
+				TableName:                 aws.String(s.tables.Subscribers),
+				Key:                       dynamo.Key(pk, consentSK(sub.List, c.ID)),
+				UpdateExpression:          aws.String("SET confirmedAt = :now REMOVE expiresAt, expiryBucket, purgeAt"),
+				ConditionExpression:       aws.String("attribute_exists(pk)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: stamp(now)}},
+			}},
+		)
+		a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "consent.confirmed", Ref: c.ID, List: sub.List, SubjectPrefix: subject.Prefix(c.Subject)})
+		if err != nil {
+			return err
+		}
+		tx = append(tx, a)
+	}
+	first := todo[0]
+	job, err := mail.NewJob(s.reg, now, "welcome."+c.ID, c.Subject, first.Email, "newsletter-welcome", first.Lang, map[string]string{
+		"lists":          strings.Join(names, ", "),
+		"unsubscribeURL": s.link("/newsletter/unsubscribe", s.unsubscribeToken(keys, c.Subject, lists), first.Lang),
+		"privacyURL":     s.privacyURL(first.Lang),
+	})
+	if err != nil {
+		return err
+	}
+	jput, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+	if err != nil {
+		return err
+	}
+	tx = append(tx, jput)
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+		if dynamo.CancelledBy(err) != nil {
+			return nil // a concurrent confirm of the same signup won
+		}
+		return fmt.Errorf("confirm %s: %w", c.ID, err)
+	}
+	s.enqueue(ctx, job)
+	slog.InfoContext(ctx, "subscription confirmed", "signup", c.ID, "subject", subject.Prefix(c.Subject), "lists", lists)
+	return nil
+}
+
+// Unsubscribe withdraws consent to the token's lists at once: the address is
+// removed from the subscription, the receipt records when and by which
+// channel, and the last-active time stamp is kept. Repeating it is harmless.
+func (s *Service) Unsubscribe(ctx context.Context, tok, channel string) error {
+	c, _, err := s.verify(ctx, tok, token.Unsubscribe)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		err := s.unsubscribeOnce(ctx, c, channel)
+		if err == nil || dynamo.CancelledBy(err) == nil || attempt == 2 {
+			return err
+		}
+		// A signup or confirm raced us; read again and redo.
+	}
+}
+
+func (s *Service) unsubscribeOnce(ctx context.Context, c token.Claims, channel string) error {
+	subs, err := s.subscriptions(ctx, c.Subject)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	pk := subjectPK(c.Subject)
+	var tx []types.TransactWriteItem
+	for _, l := range c.Lists {
+		sub, ok := subs[l]
+		if !ok || sub.Status == Unsubscribed {
+			continue
+		}
+		subExp := dynamo.Expires(s.reg.Retention("subscription", Unsubscribed).Keep.From(now), pk)
+		rcptExp := dynamo.Expires(s.reg.Retention("consent", "withdrawn").Keep.From(now), pk)
+		tx = append(tx,
+			types.TransactWriteItem{Update: &types.Update{
+				TableName:                aws.String(s.tables.Subscribers),
+				Key:                      dynamo.Key(pk, listSK(l)),
+				UpdateExpression:         aws.String("SET #status = :unsub, unsubscribedAt = :now, lastActiveAt = :now, expiresAt = :exp, expiryBucket = :bucket, purgeAt = :purge REMOVE email, #name"),
+				ConditionExpression:      aws.String("signupId = :signup AND #status <> :unsub"),
+				ExpressionAttributeNames: map[string]string{"#status": "status", "#name": "name"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":unsub": &types.AttributeValueMemberS{Value: Unsubscribed}, ":now": &types.AttributeValueMemberS{Value: stamp(now)},
+					":signup": &types.AttributeValueMemberS{Value: sub.SignupID},
+					":exp":    &types.AttributeValueMemberN{Value: fmt.Sprint(subExp.ExpiresAt)}, ":bucket": &types.AttributeValueMemberS{Value: subExp.ExpiryBucket},
+					":purge": &types.AttributeValueMemberN{Value: fmt.Sprint(subExp.PurgeAt)},
+				},
+			}},
+			types.TransactWriteItem{Update: &types.Update{
+				TableName:           aws.String(s.tables.Subscribers),
+				Key:                 dynamo.Key(pk, consentSK(l, sub.SignupID)),
+				UpdateExpression:    aws.String("SET withdrawnAt = :now, withdrawalChannel = :channel, expiresAt = :exp, expiryBucket = :bucket, purgeAt = :purge"),
+				ConditionExpression: aws.String("attribute_exists(pk)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":channel": &types.AttributeValueMemberS{Value: channel},
+					":exp": &types.AttributeValueMemberN{Value: fmt.Sprint(rcptExp.ExpiresAt)}, ":bucket": &types.AttributeValueMemberS{Value: rcptExp.ExpiryBucket},
+					":purge": &types.AttributeValueMemberN{Value: fmt.Sprint(rcptExp.PurgeAt)},
+				},
+			}},
+		)
+		a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "consent.withdrawn", Ref: sub.SignupID, List: l, SubjectPrefix: subject.Prefix(c.Subject)})
+		if err != nil {
+			return err
+		}
+		tx = append(tx, a)
+	}
+	if len(tx) == 0 {
+		return nil
+	}
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+		return fmt.Errorf("unsubscribe %s: %w", subject.Prefix(c.Subject), err)
+	}
+	slog.InfoContext(ctx, "unsubscribed", "subject", subject.Prefix(c.Subject), "lists", c.Lists, "channel", channel)
+	return nil
+}

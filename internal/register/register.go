@@ -1,0 +1,296 @@
+// Package register is the declaration of the city's registers: controller,
+// purposes, legal bases, data, recipients and retention. Code reads retention
+// periods, consent texts and notice content from here rather than repeating
+// them, so the published notice cannot drift from what the system does.
+package register
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed *.yaml
+var files embed.FS
+
+// Languages the notices, forms and mail are written in; the first is the default.
+var Languages = []string{"fi", "sv", "en"}
+
+// Text is one text in every language, keyed by language code.
+type Text map[string]string
+
+// In returns the text in lang, falling back to Finnish.
+func (t Text) In(lang string) string {
+	if s, ok := t[lang]; ok {
+		return s
+	}
+	return t["fi"]
+}
+
+// Register is one register's declaration, as in its privacy notice.
+type Register struct {
+	ID         string `yaml:"id"`
+	Name       Text   `yaml:"name"`
+	Controller struct {
+		Name    Text   `yaml:"name"`
+		Address string `yaml:"address"`
+		Phone   string `yaml:"phone"`
+	} `yaml:"controller"`
+	Responsible Person   `yaml:"responsible"`
+	Contacts    []Person `yaml:"contacts"`
+	DPO         struct {
+		Email string `yaml:"email"`
+	} `yaml:"dpo"`
+	RightsGuide    string       `yaml:"rightsGuide"`
+	Publicity      Text         `yaml:"publicity"`
+	Transfers      Text         `yaml:"transfers"`
+	Security       Text         `yaml:"security"`
+	Purposes       []Purpose    `yaml:"purposes"`
+	Lists          []List       `yaml:"lists"`
+	Recipients     []Named      `yaml:"recipients"`
+	Sources        []Named      `yaml:"sources"`
+	DataCategories []Named      `yaml:"dataCategories"`
+	Records        []RecordKind `yaml:"records"`
+	version        string
+}
+
+// Person is a role and, where the notice names one, a person.
+type Person struct {
+	Role Text   `yaml:"role"`
+	Name string `yaml:"name"`
+}
+
+// Named is anything with an id and a name in every language.
+type Named struct {
+	ID   string `yaml:"id"`
+	Name Text   `yaml:"name"`
+}
+
+// Purpose is one purpose of processing and its legal basis.
+type Purpose struct {
+	ID             string   `yaml:"id"`
+	Name           Text     `yaml:"name"`
+	Description    Text     `yaml:"description"`
+	LegalBasis     string   `yaml:"legalBasis"`
+	DataCategories []string `yaml:"dataCategories"`
+	Sources        []string `yaml:"sources"`
+	Recipients     []string `yaml:"recipients"`
+}
+
+// List is a mailing list people consent to, one purpose each.
+type List struct {
+	ID      string `yaml:"id"`
+	Purpose string `yaml:"purpose"`
+	Name    Text   `yaml:"name"`
+	Consent Text   `yaml:"consent"`
+}
+
+// ConsentVersion identifies the exact consent text shown in lang: a receipt
+// carries it so the wording consented to can be proven later.
+func (l List) ConsentVersion(lang string) string {
+	return shortHash(l.Consent.In(lang))
+}
+
+// RecordKind is a kind of stored item: where it lives, what it holds, how long.
+type RecordKind struct {
+	Kind       string   `yaml:"kind"`
+	Table      string   `yaml:"table"`
+	Purposes   []string `yaml:"purposes"`
+	Attributes []string `yaml:"attributes"`
+	Retention  []Rule   `yaml:"retention"`
+}
+
+// Rule is one retention rule: in state When, keep for Keep after the time in
+// attribute After, then apply Action. A rule without Keep means "until an event".
+type Rule struct {
+	ID     string `yaml:"id"`
+	When   string `yaml:"when"`
+	Keep   Period `yaml:"keep"`
+	After  string `yaml:"after"`
+	Action string `yaml:"action"`
+	Text   Text   `yaml:"text"`
+}
+
+// Period is a calendar period such as 7d, 12m or 3y.
+type Period struct {
+	Years, Months, Days int
+}
+
+// UnmarshalYAML reads "7d", "12m" or "3y".
+func (p *Period) UnmarshalYAML(n *yaml.Node) error {
+	s := strings.TrimSpace(n.Value)
+	if len(s) < 2 {
+		return fmt.Errorf("period %q: want a number and d, m or y", s)
+	}
+	v, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || v <= 0 {
+		return fmt.Errorf("period %q: want a positive number", s)
+	}
+	switch s[len(s)-1] {
+	case 'd':
+		p.Days = v
+	case 'm':
+		p.Months = v
+	case 'y':
+		p.Years = v
+	default:
+		return fmt.Errorf("period %q: unit must be d, m or y", s)
+	}
+	return nil
+}
+
+// IsZero reports whether no period was declared.
+func (p Period) IsZero() bool { return p == Period{} }
+
+// From returns t plus the period, in calendar terms.
+func (p Period) From(t time.Time) time.Time { return t.AddDate(p.Years, p.Months, p.Days) }
+
+// Version identifies this declaration; consent receipts carry it as the
+// version of the privacy notice in force.
+func (r *Register) Version() string { return r.version }
+
+// List returns the declared list with id.
+func (r *Register) List(id string) (List, bool) {
+	i := slices.IndexFunc(r.Lists, func(l List) bool { return l.ID == id })
+	if i < 0 {
+		return List{}, false
+	}
+	return r.Lists[i], true
+}
+
+// Purpose returns the declared purpose with id.
+func (r *Register) Purpose(id string) (Purpose, bool) {
+	i := slices.IndexFunc(r.Purposes, func(p Purpose) bool { return p.ID == id })
+	if i < 0 {
+		return Purpose{}, false
+	}
+	return r.Purposes[i], true
+}
+
+// Record returns the declared record kind.
+func (r *Register) Record(kind string) (RecordKind, bool) {
+	i := slices.IndexFunc(r.Records, func(k RecordKind) bool { return k.Kind == kind })
+	if i < 0 {
+		return RecordKind{}, false
+	}
+	return r.Records[i], true
+}
+
+// Retention returns the rule of kind for state when; it panics if the code asks
+// for a rule the declaration lacks, which the package tests catch at build time.
+func (r *Register) Retention(kind, when string) Rule {
+	rk, ok := r.Record(kind)
+	if ok {
+		for _, rule := range rk.Retention {
+			if rule.When == when {
+				return rule
+			}
+		}
+	}
+	panic(fmt.Sprintf("register %s declares no retention for %s in state %s", r.ID, kind, when))
+}
+
+// Load reads the declaration of register id.
+func Load(id string) (*Register, error) {
+	raw, err := files.ReadFile(id + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("register %s: %w", id, err)
+	}
+	var r Register
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("register %s: %w", id, err)
+	}
+	r.version = shortHash(string(raw))
+	if err := r.validate(); err != nil {
+		return nil, fmt.Errorf("register %s: %w", id, err)
+	}
+	return &r, nil
+}
+
+// MustLoad is Load for the embedded declarations, which tests prove valid.
+func MustLoad(id string) *Register {
+	r, err := Load(id)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func (r *Register) validate() error {
+	known := func(list []Named, id string) bool {
+		return slices.ContainsFunc(list, func(n Named) bool { return n.ID == id })
+	}
+	for _, p := range r.Purposes {
+		if !slices.Contains([]string{"consent", "contract", "legal-obligation", "public-task", "vital-interest", "legitimate-interest"}, p.LegalBasis) {
+			return fmt.Errorf("purpose %s: unknown legal basis %q", p.ID, p.LegalBasis)
+		}
+		for _, c := range p.DataCategories {
+			if !known(r.DataCategories, c) {
+				return fmt.Errorf("purpose %s: undeclared data category %q", p.ID, c)
+			}
+		}
+		for _, s := range p.Sources {
+			if !known(r.Sources, s) {
+				return fmt.Errorf("purpose %s: undeclared source %q", p.ID, s)
+			}
+		}
+		for _, s := range p.Recipients {
+			if !known(r.Recipients, s) {
+				return fmt.Errorf("purpose %s: undeclared recipient %q", p.ID, s)
+			}
+		}
+		if err := complete(p.Name, "purpose "+p.ID); err != nil {
+			return err
+		}
+	}
+	for _, l := range r.Lists {
+		if _, ok := r.Purpose(l.Purpose); !ok {
+			return fmt.Errorf("list %s: undeclared purpose %q", l.ID, l.Purpose)
+		}
+		if err := complete(l.Consent, "consent text of list "+l.ID); err != nil {
+			return err
+		}
+	}
+	for _, k := range r.Records {
+		for _, p := range k.Purposes {
+			if _, ok := r.Purpose(p); !ok {
+				return fmt.Errorf("record %s: undeclared purpose %q", k.Kind, p)
+			}
+		}
+		if len(k.Retention) == 0 {
+			return fmt.Errorf("record %s: no retention rule", k.Kind)
+		}
+		for _, rule := range k.Retention {
+			if !rule.Keep.IsZero() && !slices.Contains(k.Attributes, rule.After) {
+				return fmt.Errorf("record %s rule %s: counts from undeclared attribute %q", k.Kind, rule.ID, rule.After)
+			}
+			if err := complete(rule.Text, "retention "+rule.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func complete(t Text, what string) error {
+	for _, lang := range Languages {
+		if strings.TrimSpace(t[lang]) == "" {
+			return fmt.Errorf("%s: no %s text", what, lang)
+		}
+	}
+	return nil
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:6])
+}
