@@ -1,0 +1,136 @@
+// Command runner is `make run`: the whole system on this machine. It starts
+// the emulators, creates everything template.yaml declares in them, serves
+// the HTTP API, polls the queues, runs schedules on demand, and stops it all
+// on Ctrl-C.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"rekisteri/infra/local"
+)
+
+func main() {
+	port := flag.Int("port", envInt("RUN_HTTP_PORT", 8080), "HTTP port of the local API")
+	ddbPort := flag.Int("dynamodb-port", envInt("RUN_DYNAMODB_PORT", 8000), "DynamoDB Local port")
+	motoPort := flag.Int("moto-port", envInt("RUN_MOTO_PORT", 4566), "moto_server port")
+	root := flag.String("root", ".", "repository root (template.yaml, infra/emulators)")
+	flag.Parse()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+	if err := run(*root, *port, *ddbPort, *motoPort); err != nil {
+		fmt.Fprintln(os.Stderr, "runner:", err)
+		os.Exit(1)
+	}
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func run(root string, port, ddbPort, motoPort int) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	base := fmt.Sprintf("http://localhost:%d", port)
+	abs, _ := filepath.Abs(root)
+	stack, err := local.Start(ctx, local.Options{
+		RepoRoot: abs, PublicBaseURL: base, DynamoDBPort: ddbPort, MotoPort: motoPort,
+		LogDir: filepath.Join(abs, ".local", "logs"),
+	})
+	if err != nil {
+		return err
+	}
+	defer stack.Stop()
+
+	mux := http.NewServeMux()
+	mux.Handle("/", stack.Handler())
+	mux.HandleFunc("GET /{$}", index(stack))
+	mux.HandleFunc("GET /_local/mail", stack.MailPage)
+	mux.HandleFunc("POST /_local/schedules", func(w http.ResponseWriter, r *http.Request) {
+		if err := stack.RunSchedules(r.Context(), r.URL.Query().Get("function")); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = fmt.Fprintln(w, "schedules ran")
+	})
+	srv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	go stack.PollForever(ctx)
+	go runSchedules(ctx, stack)
+
+	fmt.Printf(`
+rekisteri is running locally.
+
+  Newsletter signup form   %[1]s/newsletter      (?lang=fi|sv|en)
+  Mail sent by the system  %[1]s/_local/mail
+  Local index              %[1]s/
+  Run schedules now        curl -X POST %[1]s/_local/schedules
+  DynamoDB Local           %[2]s
+  moto (SQS, SES, KMS, S3) %[3]s
+
+Ctrl-C stops everything.
+`, base, stack.Emulators.DynamoDBURL, stack.Emulators.MotoURL)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	fmt.Println("\nstopped")
+	return nil
+}
+
+// runSchedules runs every schedule once a minute; locally there is no
+// EventBridge Scheduler, and a minute keeps the relay and sweeps visible.
+func runSchedules(ctx context.Context, stack *local.Stack) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := stack.RunSchedules(ctx, ""); err != nil {
+				slog.ErrorContext(ctx, "schedules failed", "err", err)
+			}
+		}
+	}
+}
+
+var indexPage = template.Must(template.New("i").Parse(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>rekisteri (local)</title>
+<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}</style></head><body>
+<h1>rekisteri — local stack</h1>
+<ul>
+<li>Newsletter: <a href="/newsletter?lang=fi">suomeksi</a> · <a href="/newsletter?lang=sv">på svenska</a> · <a href="/newsletter?lang=en">in English</a></li>
+<li><a href="/_local/mail">Mail sent by the system</a></li>
+</ul>
+<h2>Schedules</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>
+<form method="post" action="/_local/schedules"><button>Run all schedules now</button></form>
+</body></html>`))
+
+func index(stack *local.Stack) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = indexPage.Execute(w, stack.Schedules())
+	}
+}
