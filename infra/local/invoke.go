@@ -171,6 +171,9 @@ func (s *Stack) pollQueue(ctx context.Context, q queueSource, wait time.Duration
 	}
 	ev := events.SQSEvent{}
 	for _, m := range out.Messages {
+		if s.opts.OnMessage != nil {
+			s.opts.OnMessage(q.logical, aws.ToString(m.Body))
+		}
 		ev.Records = append(ev.Records, events.SQSMessage{
 			MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
 			Attributes: m.Attributes, EventSource: "aws:sqs", EventSourceARN: s.resources[q.logical].attrs["Arn"], AWSRegion: s.region,

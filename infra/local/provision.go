@@ -125,7 +125,7 @@ func (s *Stack) create(ctx context.Context, name string, r Resource) error {
 			in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, ddbtypes.GlobalSecondaryIndex{
 				IndexName:  aws.String(s.str(gm["IndexName"])),
 				KeySchema:  keySchema(s, gm["KeySchema"]),
-				Projection: &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionType(s.str(asMap(gm["Projection"])["ProjectionType"]))},
+				Projection: projection(s, asMap(gm["Projection"])),
 			})
 		}
 		out, err := s.clients.DynamoDB.CreateTable(ctx, in)
@@ -174,6 +174,14 @@ func (s *Stack) create(ctx context.Context, name string, r Resource) error {
 		s.resources[name] = physical{ref: bucket, attrs: map[string]string{"Arn": "arn:aws:s3:::" + bucket}}
 	}
 	return nil
+}
+
+func projection(s *Stack, p map[string]any) *ddbtypes.Projection {
+	out := &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionType(s.str(p["ProjectionType"]))}
+	for _, a := range asList(p["NonKeyAttributes"]) {
+		out.NonKeyAttributes = append(out.NonKeyAttributes, s.str(a))
+	}
+	return out
 }
 
 func keySchema(s *Stack, v any) []ddbtypes.KeySchemaElement {

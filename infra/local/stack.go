@@ -47,6 +47,9 @@ type Options struct {
 	// Configure, if set, adjusts the AWS config every function gets (tests
 	// add call counters and injected faults here).
 	Configure func(*aws.Config)
+	// OnMessage, if set, sees every queue message body the stack delivers
+	// (tests check them for personal data).
+	OnMessage func(queue, body string)
 }
 
 // Stack is a running local system.

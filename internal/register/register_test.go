@@ -1,0 +1,309 @@
+package register
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+func TestMuseumLoads(t *testing.T) {
+	r, err := Load("museum")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if r.ID != "museum" || len(r.Lists) == 0 || len(r.Purposes) == 0 || len(r.Records) == 0 {
+		t.Fatalf("declaration is thin: id %q, %d lists, %d purposes, %d records", r.ID, len(r.Lists), len(r.Purposes), len(r.Records))
+	}
+	if len(r.Version()) != 12 {
+		t.Fatalf("Version = %q, want 12 hex digits", r.Version())
+	}
+	again := MustLoad("museum")
+	if again.Version() != r.Version() {
+		t.Fatalf("Version is not stable: %q then %q", r.Version(), again.Version())
+	}
+	for _, lang := range Languages {
+		if strings.TrimSpace(r.Name.In(lang)) == "" || strings.TrimSpace(r.Controller.Name.In(lang)) == "" {
+			t.Errorf("register or controller name lacks %s", lang)
+		}
+	}
+	if _, err := Load("no-such-register"); err == nil {
+		t.Fatal("Load of an undeclared register succeeded")
+	}
+}
+
+func TestMustLoadPanicsOnUnknown(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("MustLoad did not panic")
+		}
+	}()
+	MustLoad("no-such-register")
+}
+
+func TestListsConsentTexts(t *testing.T) {
+	r := MustLoad("museum")
+	wantLists := []string{"newsletter", "openings"}
+	for _, id := range wantLists {
+		if _, ok := r.List(id); !ok {
+			t.Errorf("list %s is not declared", id)
+		}
+	}
+	if _, ok := r.List("spam"); ok {
+		t.Error("List found an undeclared list")
+	}
+	versions := map[string]string{} // version → list/lang
+	for _, l := range r.Lists {
+		p, ok := r.Purpose(l.Purpose)
+		if !ok {
+			t.Errorf("list %s: purpose %q undeclared", l.ID, l.Purpose)
+		} else if p.LegalBasis != "consent" {
+			t.Errorf("list %s: legal basis %q, a mailing list needs consent", l.ID, p.LegalBasis)
+		}
+		for _, lang := range Languages {
+			if strings.TrimSpace(l.Consent[lang]) == "" {
+				t.Errorf("list %s has no %s consent text", l.ID, lang)
+			}
+			if strings.TrimSpace(l.Name[lang]) == "" {
+				t.Errorf("list %s has no %s name", l.ID, lang)
+			}
+			v := l.ConsentVersion(lang)
+			if len(v) != 12 || strings.Trim(v, "0123456789abcdef") != "" {
+				t.Errorf("list %s %s: ConsentVersion %q is not 12 hex digits", l.ID, lang, v)
+			}
+			if v != MustLoad("museum").Lists[indexOf(r.Lists, l.ID)].ConsentVersion(lang) || v != l.ConsentVersion(lang) {
+				t.Errorf("list %s %s: ConsentVersion is not stable", l.ID, lang)
+			}
+			if other, dup := versions[v]; dup {
+				t.Errorf("list %s %s has the same ConsentVersion as %s", l.ID, lang, other)
+			}
+			versions[v] = l.ID + "/" + lang
+		}
+		// An unknown language gets the Finnish text, and its version.
+		if l.ConsentVersion("de") != l.ConsentVersion("fi") || l.Consent.In("de") != l.Consent["fi"] {
+			t.Errorf("list %s: unknown language does not fall back to Finnish", l.ID)
+		}
+	}
+}
+
+func indexOf(lists []List, id string) int {
+	for i, l := range lists {
+		if l.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestConsentVersionFollowsTheText(t *testing.T) {
+	a := List{Consent: Text{"fi": "Haluan uutiskirjeen.", "sv": "Jag vill ha nyhetsbrevet.", "en": "I want the newsletter."}}
+	b := List{Consent: Text{"fi": "Haluan uutiskirjeen!", "sv": "Jag vill ha nyhetsbrevet.", "en": "I want the newsletter."}}
+	if a.ConsentVersion("fi") == b.ConsentVersion("fi") {
+		t.Error("a changed Finnish text kept its version")
+	}
+	if a.ConsentVersion("sv") != b.ConsentVersion("sv") {
+		t.Error("an unchanged Swedish text changed its version")
+	}
+}
+
+func TestPeriodParse(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Period
+		wantErr bool
+	}{
+		{"7d", Period{Days: 7}, false},
+		{"30d", Period{Days: 30}, false},
+		{"12m", Period{Months: 12}, false},
+		{"3y", Period{Years: 3}, false},
+		{" 2y ", Period{Years: 2}, false},
+		{"0d", Period{}, true},
+		{"-1d", Period{}, true},
+		{"7w", Period{}, true},
+		{"7", Period{}, true},
+		{"d", Period{}, true},
+		{"x", Period{}, true},
+		{"", Period{}, true},
+		{"1.5y", Period{}, true},
+		{"7D", Period{}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			var got struct {
+				Keep Period `yaml:"keep"`
+			}
+			err := yaml.Unmarshal([]byte("keep: "+quote(tc.in)), &got)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("%q parsed as %+v", tc.in, got.Keep)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%q: %v", tc.in, err)
+			}
+			if got.Keep != tc.want {
+				t.Fatalf("%q = %+v, want %+v", tc.in, got.Keep, tc.want)
+			}
+		})
+	}
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+func TestPeriodFrom(t *testing.T) {
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 10, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name string
+		p    Period
+		from time.Time
+		want time.Time
+	}{
+		{"7d within a month", Period{Days: 7}, d(2026, 3, 1), d(2026, 3, 8)},
+		{"7d across a month end", Period{Days: 7}, d(2026, 1, 28), d(2026, 2, 4)},
+		{"7d across a year end", Period{Days: 7}, d(2026, 12, 29), d(2027, 1, 5)},
+		{"30d across February", Period{Days: 30}, d(2026, 2, 1), d(2026, 3, 3)},
+		{"30d across leap February", Period{Days: 30}, d(2028, 2, 1), d(2028, 3, 2)},
+		{"1m from Jan 31 normalises past February", Period{Months: 1}, d(2026, 1, 31), d(2026, 3, 3)},
+		{"12m", Period{Months: 12}, d(2026, 5, 15), d(2027, 5, 15)},
+		{"3y", Period{Years: 3}, d(2026, 6, 30), d(2029, 6, 30)},
+		{"3y from leap day", Period{Years: 3}, d(2028, 2, 29), d(2031, 3, 1)},
+		{"zero", Period{}, d(2026, 6, 30), d(2026, 6, 30)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.From(tc.from); !got.Equal(tc.want) {
+				t.Fatalf("From(%s) = %s, want %s", tc.from.Format(time.DateOnly), got.Format(time.DateOnly), tc.want.Format(time.DateOnly))
+			}
+		})
+	}
+}
+
+func TestRetentionUsedByTheCode(t *testing.T) {
+	r := MustLoad("museum")
+	tests := []struct {
+		kind, when string
+		keep       Period
+	}{
+		{"subscription", "pending", Period{Days: 7}},
+		{"subscription", "unsubscribed", Period{Days: 30}},
+		{"consent", "unconfirmed", Period{Days: 7}},
+		{"consent", "withdrawn", Period{Years: 3}},
+		{"mail", "any", Period{Days: 30}},
+		{"audit", "any", Period{Years: 2}},
+		{"signup-request", "any", Period{Days: 7}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.kind+"/"+tc.when, func(t *testing.T) {
+			rule := r.Retention(tc.kind, tc.when)
+			if rule.Keep != tc.keep {
+				t.Errorf("keep = %+v, want %+v", rule.Keep, tc.keep)
+			}
+			if rule.Action != "delete" {
+				t.Errorf("action = %q, want delete", rule.Action)
+			}
+			rk, _ := r.Record(tc.kind)
+			for _, attr := range []string{"expiresAt", "expiryBucket", "purgeAt", rule.After} {
+				if !contains(rk.Attributes, attr) {
+					t.Errorf("record %s does not declare attribute %q", tc.kind, attr)
+				}
+			}
+			for _, lang := range Languages {
+				if strings.TrimSpace(rule.Text[lang]) == "" {
+					t.Errorf("rule %s has no %s text", rule.ID, lang)
+				}
+			}
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRetentionPanicsWhenUndeclared(t *testing.T) {
+	r := MustLoad("museum")
+	tests := []struct{ kind, when string }{
+		{"subscription", "deleted"},
+		{"subscription", ""},
+		{"no-such-kind", "any"},
+		{"consent", "any"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.kind+"/"+tc.when, func(t *testing.T) {
+			defer func() {
+				v := recover()
+				if v == nil {
+					t.Fatal("Retention did not panic")
+				}
+				if msg, _ := v.(string); !strings.Contains(msg, tc.kind) {
+					t.Fatalf("panic %v does not name the kind", v)
+				}
+			}()
+			r.Retention(tc.kind, tc.when)
+		})
+	}
+}
+
+func TestRecordsWellFormed(t *testing.T) {
+	r := MustLoad("museum")
+	seen := map[string]bool{}
+	for _, k := range r.Records {
+		if seen[k.Kind] {
+			t.Errorf("record kind %s declared twice", k.Kind)
+		}
+		seen[k.Kind] = true
+		whens := map[string]bool{}
+		for _, rule := range k.Retention {
+			if whens[rule.When] {
+				t.Errorf("record %s: two rules for state %s", k.Kind, rule.When)
+			}
+			whens[rule.When] = true
+		}
+	}
+}
+
+func TestValidateRefusesBrokenDeclarations(t *testing.T) {
+	base := func() *Register {
+		r := *MustLoad("museum")
+		r.Purposes = append([]Purpose(nil), r.Purposes...)
+		r.Lists = append([]List(nil), r.Lists...)
+		r.Records = append([]RecordKind(nil), r.Records...)
+		return &r
+	}
+	tests := []struct {
+		name   string
+		mutate func(r *Register)
+	}{
+		{"unknown legal basis", func(r *Register) { r.Purposes[0].LegalBasis = "because" }},
+		{"undeclared data category", func(r *Register) {
+			r.Purposes[0].DataCategories = append([]string{"shoe-size"}, r.Purposes[0].DataCategories...)
+		}},
+		{"list with undeclared purpose", func(r *Register) { r.Lists[0].Purpose = "nope" }},
+		{"consent text missing a language", func(r *Register) { r.Lists[0].Consent = Text{"fi": "x", "sv": "y"} }},
+		{"record without retention", func(r *Register) { r.Records[0].Retention = nil }},
+		{"rule counting from an undeclared attribute", func(r *Register) {
+			rules := append([]Rule(nil), r.Records[0].Retention...)
+			rules[0].After = "bornAt"
+			r.Records[0].Retention = rules
+		}},
+	}
+	if err := base().validate(); err != nil {
+		t.Fatalf("the real declaration fails validation: %v", err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := base()
+			tc.mutate(r)
+			if err := r.validate(); err == nil {
+				t.Fatal("validate accepted it")
+			}
+		})
+	}
+}
