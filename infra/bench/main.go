@@ -219,8 +219,15 @@ func printFaults(w io.Writer, f faultResult) {
 	unsent := f.UnsentLostMsg + f.UnsentLeased + f.UnsentRe
 	row(tw, "accepted, unsent, durable in outbox", fmt.Sprintf("%d (message lost: %d, lease held: %d, failed after receive: %d)", unsent, f.UnsentLostMsg, f.UnsentLeased, f.UnsentRe), "-", "info")
 	if f.UnsentLostMsg > 0 {
+		res := verdict(f.RelayWould == f.UnsentLostMsg)
+		if len(f.Unprojected) > 0 && f.RelayWould > 0 {
+			res += " (emulator)"
+		}
 		row(tw, "  of which the relay finds once 2 min old", fmt.Sprintf("%d/%d (byPending index holds %d)", f.RelayWould, f.UnsentLostMsg, f.IndexHolds),
-			fmt.Sprintf("%d/%d", f.UnsentLostMsg, f.UnsentLostMsg), verdict(f.RelayWould == f.UnsentLostMsg))
+			fmt.Sprintf("%d/%d", f.UnsentLostMsg, f.UnsentLostMsg), res)
+		if len(f.Unprojected) > 0 {
+			row(tw, "  KEYS_ONLY byPending answered non-projected", list(f.Unprojected), "none", "MISS: emulator differs from AWS; a filter on these matches nothing in AWS")
+		}
 	}
 	row(tw, "lost (accepted; no mail, no unsent job)", f.Lost, "0", verdict(f.Lost == 0))
 	row(tw, "duplicates (>1 confirmation mail)", f.Duplicates, "0", verdict(f.Duplicates == 0))

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -52,6 +53,7 @@ type faultResult struct {
 	UnsentLostMsg, UnsentLeased, UnsentRe int // durable, unsent: message lost (attempts 0), lease held, received and failed
 	RelayWould, IndexHolds, Requeued      int
 	RedrivenFromDLQ, LeftInDLQ            int
+	Unprojected                           []string // attributes the KEYS_ONLY byPending index answered with beyond its projection
 }
 
 type opsReport struct {
@@ -415,8 +417,15 @@ func (b *bench) outboxJobs(ctx context.Context) (map[string]mail.Job, error) {
 // relayReach asks the byPending index what the relay asks it, as if every
 // job were already old enough, and returns the job pks it would re-queue
 // and the pks the index holds at all.
-func (b *bench) relayReach(ctx context.Context) (withFilter, inIndex map[string]bool, err error) {
+//
+// It also returns the attributes the index answered with beyond the
+// KEYS_ONLY projection: DynamoDB evaluates a filter on an index item, so a
+// filter on an attribute outside the projection matches nothing in AWS, and
+// an emulator that answers with the whole item cannot show that.
+func (b *bench) relayReach(ctx context.Context) (withFilter, inIndex map[string]bool, unprojected []string, err error) {
 	withFilter, inIndex = map[string]bool{}, map[string]bool{}
+	projected := map[string]bool{"pk": true, "sk": true, "pending": true, "createdAt": true}
+	seen := map[string]bool{}
 	cutoff := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	for shard := range mail.PendingShards {
 		for _, filtered := range []bool{true, false} {
@@ -439,9 +448,15 @@ func (b *bench) relayReach(ctx context.Context) (withFilter, inIndex map[string]
 			for p.HasMorePages() {
 				out, err := p.NextPage(ctx)
 				if err != nil {
-					return nil, nil, fmt.Errorf("query byPending: %w", err)
+					return nil, nil, nil, fmt.Errorf("query byPending: %w", err)
 				}
 				for _, it := range out.Items {
+					for a := range it {
+						if !projected[a] && !seen[a] {
+							seen[a] = true
+							unprojected = append(unprojected, a)
+						}
+					}
 					if pk, ok := it["pk"].(*ddbtypes.AttributeValueMemberS); ok {
 						into[pk.Value] = true
 					}
@@ -449,7 +464,8 @@ func (b *bench) relayReach(ctx context.Context) (withFilter, inIndex map[string]
 			}
 		}
 	}
-	return withFilter, inIndex, nil
+	sort.Strings(unprojected)
+	return withFilter, inIndex, unprojected, nil
 }
 
 // withFaults signs n people up while 10 % of the functions' AWS calls fail,
@@ -512,10 +528,11 @@ func (b *bench) withFaults(ctx context.Context, rep *opsReport, n int) error {
 	if err != nil {
 		return err
 	}
-	relay, index, err := b.relayReach(ctx)
+	relay, index, unprojected, err := b.relayReach(ctx)
 	if err != nil {
 		return err
 	}
+	r.Unprojected = unprojected
 	for _, a := range addrs {
 		got := counts[strings.ToLower(a)]
 		if !accepted[a] {

@@ -1,0 +1,102 @@
+package e2e
+
+// This file's name sorts last so its tests run after the rest of the suite
+// and look at everything the suite left behind.
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/register"
+)
+
+// TestZZNoPersonalDataInLogsOrQueues greps every log line and every queue
+// message body of the suite for the addresses and names it used.
+func TestZZNoPersonalDataInLogsOrQueues(t *testing.T) {
+	captureMu.Lock()
+	defer captureMu.Unlock()
+	if len(personal) == 0 || logs.Len() == 0 || len(bodies) == 0 {
+		t.Fatalf("the suite should have produced data to check: %d values, %d log bytes, %d bodies", len(personal), logs.Len(), len(bodies))
+	}
+	lowerLogs := strings.ToLower(logs.String())
+	for _, p := range personal {
+		if strings.Contains(lowerLogs, strings.ToLower(p)) {
+			t.Errorf("a log line contains personal data %q", p)
+		}
+		for _, b := range bodies {
+			if strings.Contains(strings.ToLower(b), strings.ToLower(p)) {
+				t.Errorf("a queue message contains personal data %q: %s", p, b)
+			}
+		}
+	}
+	for _, b := range bodies {
+		if strings.Contains(b, "@") {
+			t.Errorf("a queue message looks like it carries an address: %s", b)
+		}
+	}
+}
+
+// TestZZEveryStoredItemIsDeclared reads every item the suite stored and
+// checks its kind and each attribute against the register declaration, so
+// the privacy notice generated from it cannot omit what the system keeps.
+func TestZZEveryStoredItemIsDeclared(t *testing.T) {
+	reg := register.MustLoad("museum")
+	tables := map[string]string{"SubscribersTable": "subscribers", "MailTable": "mail", "AuditTable": "audit"}
+	for logical := range stack.Template.Resources {
+		if stack.Template.Resources[logical].Type == "AWS::DynamoDB::Table" && tables[logical] == "" {
+			t.Errorf("table %s is not mapped to a declared table name in this test", logical)
+		}
+	}
+	seen := map[string]int{}
+	for logical, declared := range tables {
+		var start map[string]types.AttributeValue
+		for {
+			// A Scan is fine here: this is an inspection of the test's own data.
+			out, err := stack.Clients().DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(stack.Resolve(logical)), ExclusiveStartKey: start})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range out.Items {
+				kindAV, _ := it["kind"].(*types.AttributeValueMemberS)
+				if kindAV == nil {
+					t.Errorf("%s: an item without a kind: %v", logical, keys(it))
+					continue
+				}
+				rk, ok := reg.Record(kindAV.Value)
+				if !ok || rk.Table != declared {
+					t.Errorf("%s: kind %q is not declared for table %s", logical, kindAV.Value, declared)
+					continue
+				}
+				seen[kindAV.Value]++
+				for attr := range it {
+					if !slices.Contains(rk.Attributes, attr) {
+						t.Errorf("%s: kind %s stores undeclared attribute %q", logical, rk.Kind, attr)
+					}
+				}
+			}
+			if start = out.LastEvaluatedKey; start == nil {
+				break
+			}
+		}
+	}
+	for _, kind := range []string{"subscription", "consent", "mail", "audit"} {
+		if seen[kind] == 0 {
+			t.Errorf("the suite stored no %s item; the check would prove nothing for it", kind)
+		}
+	}
+}
+
+func keys(m map[string]types.AttributeValue) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
