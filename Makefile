@@ -7,7 +7,7 @@ RUN_HTTP_PORT ?= 8080
 RUN_DYNAMODB_PORT ?= 8000
 RUN_MOTO_PORT ?= 4566
 
-FUNCTIONS := newsletter mailer
+FUNCTIONS := newsletter feedback mailer
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 EMULATORS := infra/emulators/node_modules/.package-lock.json
 
@@ -43,6 +43,8 @@ build:
 # `sam build` (BuildMethod: makefile) calls these with ARTIFACTS_DIR set.
 build-NewsletterFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/newsletter
+build-FeedbackFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/feedback
 build-MailerFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/mailer
 

@@ -77,6 +77,15 @@ func TestBrowserSignupConfirm(t *testing.T) {
 		}
 		t.Fatalf("%s: %v", what, err)
 	}
+	// shot keeps a picture of the page for people to look at.
+	shot := func(name string) string {
+		t.Helper()
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			fail("screenshot", err)
+		}
+		return save(name, png)
+	}
 	step := time.Now()
 	lap := func(what string) {
 		t.Logf("%-40s %6.2fs", what, time.Since(step).Seconds())
@@ -133,12 +142,14 @@ func TestBrowserSignupConfirm(t *testing.T) {
 	forgetful := newAddress(t)
 	load("open the form", http.StatusOK, chromedp.Navigate(formURL))
 	lap("browser start and form")
+	shot("browser-form.png")
 	do("fill the form without consent",
 		chromedp.SendKeys(chromedp.CSS("#email"), forgetful),
 		chromedp.Click(chromedp.CSS("#list-openings")),
 	)
 	load("submit without consent", http.StatusBadRequest, chromedp.Click(chromedp.CSS(subscribeButton)))
 	waitText("The subscription needs your consent: tick the box.")
+	shot("browser-consent-error.png")
 	if got := text(`.err[role=alert]`); got != "The subscription needs your consent: tick the box." {
 		t.Errorf("the only error should be the consent one, got %q", got)
 	}
@@ -178,6 +189,7 @@ func TestBrowserSignupConfirm(t *testing.T) {
 	}
 	load("submit", http.StatusAccepted, chromedp.Click(chromedp.CSS(subscribeButton)))
 	waitText("Check your e-mail")
+	shot("browser-pending.png")
 	if got := text("h1"); got != "Check your e-mail" {
 		t.Errorf("heading after signup: %q", got)
 	}
@@ -198,6 +210,7 @@ func TestBrowserSignupConfirm(t *testing.T) {
 	lap("confirmation mail")
 
 	load("open the confirmation link", http.StatusOK, chromedp.Navigate(confirm))
+	shot("browser-confirm-page.png")
 	button := `form[action="/newsletter/confirm"] button[type=submit]`
 	if got := text(button); got != "Confirm" {
 		t.Fatalf("the link page should show a Confirm button, got %q", got)
@@ -212,11 +225,7 @@ func TestBrowserSignupConfirm(t *testing.T) {
 	}
 	lap("confirmed")
 
-	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		fail("screenshot", err)
-	}
-	t.Logf("final page: %s", save("browser-confirmed.png", png))
+	t.Logf("final page: %s", shot("browser-confirmed.png"))
 	t.Logf("whole test %.2fs", time.Since(began).Seconds())
 }
 

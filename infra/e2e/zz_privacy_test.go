@@ -47,7 +47,7 @@ func TestZZNoPersonalDataInLogsOrQueues(t *testing.T) {
 // the privacy notice generated from it cannot omit what the system keeps.
 func TestZZEveryStoredItemIsDeclared(t *testing.T) {
 	reg := register.MustLoad("museum")
-	tables := map[string]string{"SubscribersTable": "subscribers", "MailTable": "mail", "AuditTable": "audit"}
+	tables := map[string]string{"SubscribersTable": "subscribers", "MailTable": "mail", "AuditTable": "audit", "FeedbackTable": "feedback"}
 	for logical := range stack.Template.Resources {
 		if stack.Template.Resources[logical].Type == "AWS::DynamoDB::Table" && tables[logical] == "" {
 			t.Errorf("table %s is not mapped to a declared table name in this test", logical)
@@ -85,7 +85,7 @@ func TestZZEveryStoredItemIsDeclared(t *testing.T) {
 			}
 		}
 	}
-	for _, kind := range []string{"subscription", "consent", "mail", "audit"} {
+	for _, kind := range []string{"subscription", "consent", "mail", "audit", "feedback-answer", "feedback-text", "feedback-contact"} {
 		if seen[kind] == 0 {
 			t.Errorf("the suite stored no %s item; the check would prove nothing for it", kind)
 		}

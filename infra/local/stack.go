@@ -20,6 +20,7 @@ import (
 
 	"rekisteri/internal/awslambda"
 	"rekisteri/internal/config"
+	"rekisteri/internal/feedback"
 	"rekisteri/internal/mailer"
 	"rekisteri/internal/newsletter"
 )
@@ -28,6 +29,7 @@ import (
 // template.yaml; each is the constructor its Lambda main passes to awslambda.Main.
 var Constructors = map[string]awslambda.Constructor{
 	"NewsletterFunction": newsletter.Function,
+	"FeedbackFunction":   feedback.Function,
 	"MailerFunction":     mailer.Function,
 }
 

@@ -22,7 +22,7 @@ func Map(m map[string]string) Lookup {
 
 // EURegions are the regions rekisteri may run in; template.yaml's Rules
 // assertion lists the same ones.
-var EURegions = []string{"eu-north-1", "eu-west-1", "eu-west-3", "eu-central-1", "eu-south-1", "eu-south-2", "eu-central-2"}
+var EURegions = []string{"eu-north-1", "eu-west-1", "eu-west-3", "eu-central-1", "eu-south-1", "eu-south-2"}
 
 // CheckRegion refuses any region outside the EU allow-list: personal data
 // must not be processed elsewhere (privacy notice §10).

@@ -4,6 +4,7 @@
 package dynamo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -104,4 +105,55 @@ func CancelledBy(err error) []string {
 		codes[i] = aws.ToString(r.Code)
 	}
 	return codes
+}
+
+// PendingShards spread unsent work over this many byPending partitions.
+const PendingShards = 4
+
+// PendingShard is the byPending partition of an item with partition key pk.
+func PendingShard(pk string) string { return fmt.Sprintf("P#%d", Shard(pk)%PendingShards) }
+
+type querier interface {
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+// PendingBefore returns the partition keys of items on table's sparse
+// byPending index created before cutoff (same format as createdAt), optionally
+// filtered. Relays use it to find durable work whose queue message was lost.
+func PendingBefore(ctx context.Context, db querier, table, cutoff, filter string, values map[string]types.AttributeValue) ([]string, error) {
+	var pks []string
+	for shard := range PendingShards {
+		vals := map[string]types.AttributeValue{
+			":p":      &types.AttributeValueMemberS{Value: fmt.Sprintf("P#%d", shard)},
+			":cutoff": &types.AttributeValueMemberS{Value: cutoff},
+		}
+		for k, v := range values {
+			vals[k] = v
+		}
+		in := &dynamodb.QueryInput{
+			TableName:                 aws.String(table),
+			IndexName:                 aws.String("byPending"),
+			KeyConditionExpression:    aws.String("pending = :p AND createdAt < :cutoff"),
+			ExpressionAttributeValues: vals,
+		}
+		if filter != "" {
+			in.FilterExpression = aws.String(filter)
+		}
+		for {
+			out, err := db.Query(ctx, in)
+			if err != nil {
+				return pks, fmt.Errorf("pending items of %s, shard %d: %w", table, shard, err)
+			}
+			for _, it := range out.Items {
+				if pk, ok := it["pk"].(*types.AttributeValueMemberS); ok {
+					pks = append(pks, pk.Value)
+				}
+			}
+			if out.LastEvaluatedKey == nil {
+				break
+			}
+			in.ExclusiveStartKey = out.LastEvaluatedKey
+		}
+	}
+	return pks, nil
 }

@@ -31,7 +31,8 @@ type Ring struct {
 	keys               *Keys
 }
 
-// New returns a Ring reading the two secrets by id or ARN.
+// New returns a Ring reading the two secrets by id or ARN; an empty id
+// leaves that key out.
 func New(api secretReader, tokenSecretID, subjectSecretID string) *Ring {
 	return &Ring{api: api, tokenID: tokenSecretID, subjectID: subjectSecretID}
 }
@@ -47,15 +48,21 @@ func (r *Ring) Keys(ctx context.Context) (Keys, error) {
 	if r.keys != nil {
 		return *r.keys, nil
 	}
-	tok, err := r.read(ctx, r.tokenID)
-	if err != nil {
-		return Keys{}, err
+	var k Keys
+	for _, s := range []struct {
+		id  string
+		dst *[]byte
+	}{{r.tokenID, &k.Token}, {r.subjectID, &k.Subject}} {
+		if s.id == "" {
+			continue // a function holds only the keys it needs
+		}
+		key, err := r.read(ctx, s.id)
+		if err != nil {
+			return Keys{}, err
+		}
+		*s.dst = key
 	}
-	sub, err := r.read(ctx, r.subjectID)
-	if err != nil {
-		return Keys{}, err
-	}
-	r.keys = &Keys{Token: tok, Subject: sub}
+	r.keys = &k
 	return *r.keys, nil
 }
 

@@ -76,16 +76,10 @@ func NewJob(reg *register.Register, now time.Time, id, subjectKey, to, tmpl, lan
 		PK: pk, SK: sk, Kind: "mail",
 		SubjectKey: subjectKey, To: to, Template: tmpl, Lang: lang, Params: params,
 		Class: t.Class, Status: Queued, CreatedAt: now.UTC().Format(time.RFC3339),
-		Pending:   PendingShard(pk),
+		Pending:   dynamo.PendingShard(pk),
 		Retention: dynamo.Expires(reg.Retention("mail", "any").Keep.From(now), pk),
 	}, nil
 }
-
-// PendingShards spread unsent jobs over this many byPending partitions.
-const PendingShards = 4
-
-// PendingShard is the byPending partition of job pk.
-func PendingShard(pk string) string { return fmt.Sprintf("P#%d", dynamo.Shard(pk)%PendingShards) }
 
 //go:embed templates/*.yaml
 var templateFS embed.FS

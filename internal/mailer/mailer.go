@@ -95,10 +95,17 @@ func (m *Mailer) Handle(ctx context.Context, msg sqsqueue.Message) error {
 		m.release(ctx, msg.ID, leaseUntil)
 		return fmt.Errorf("send mail %s: %w", msg.ID, err)
 	}
-	if err := m.markSent(ctx, msg.ID, sesID); err != nil {
-		// The mail is out; a retry finds the lease still held and waits, and
-		// only a lapsed lease could send it again.
-		return fmt.Errorf("mark mail %s sent: %w", msg.ID, err)
+	err = m.markSent(ctx, msg.ID, sesID)
+	for i := 0; err != nil && i < 3 && ctx.Err() == nil; i++ {
+		time.Sleep(time.Duration(100<<i) * time.Millisecond)
+		err = m.markSent(ctx, msg.ID, sesID) // unconditional, so repeating is harmless
+	}
+	if err != nil {
+		// The mail is out. Failing the message would let a redelivery find
+		// the lease lapsed and send it again; the job stays "sending" with
+		// attempts > 0, which the relay skips, so it is done.
+		slog.ErrorContext(ctx, "mail sent but not marked sent", "mail", msg.ID, "sesMessageId", sesID, "err", err)
+		return nil
 	}
 	slog.InfoContext(ctx, "mail sent", "mail", msg.ID, "template", job.Template, "class", job.Class, "attempt", job.Attempts)
 	return nil
@@ -199,43 +206,15 @@ func (m *Mailer) markSent(ctx context.Context, id, sesID string) error {
 // mailer has received and failed are the DLQ's business, not the relay's.
 func (m *Mailer) Relay(ctx context.Context) (int, error) {
 	cutoff := m.now().Add(-relayAfter).UTC().Format(time.RFC3339)
-	sent := 0
-	for shard := range rmail.PendingShards {
-		var start map[string]types.AttributeValue
-		for {
-			out, err := m.db.Query(ctx, &dynamodb.QueryInput{
-				TableName:              aws.String(m.table),
-				IndexName:              aws.String("byPending"),
-				KeyConditionExpression: aws.String("pending = :p AND createdAt < :cutoff"),
-				FilterExpression:       aws.String("attempts = :zero"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":p":      &types.AttributeValueMemberS{Value: fmt.Sprintf("P#%d", shard)},
-					":cutoff": &types.AttributeValueMemberS{Value: cutoff},
-					":zero":   &types.AttributeValueMemberN{Value: "0"},
-				},
-				ExclusiveStartKey: start,
-			})
-			if err != nil {
-				return sent, fmt.Errorf("relay shard %d: %w", shard, err)
-			}
-			for _, it := range out.Items {
-				pk, _ := it["pk"].(*types.AttributeValueMemberS)
-				if pk == nil {
-					continue
-				}
-				id := strings.TrimPrefix(pk.Value, "MAIL#")
-				if err := m.queue.Send(ctx, sqsqueue.Message{Op: OpSend, ID: id}); err != nil {
-					return sent, err
-				}
-				sent++
-			}
-			if start = out.LastEvaluatedKey; start == nil {
-				break
-			}
+	pks, err := dynamo.PendingBefore(ctx, m.db, m.table, cutoff, "attempts = :zero",
+		map[string]types.AttributeValue{":zero": &types.AttributeValueMemberN{Value: "0"}})
+	for i, pk := range pks {
+		if err := m.queue.Send(ctx, sqsqueue.Message{Op: OpSend, ID: strings.TrimPrefix(pk, "MAIL#")}); err != nil {
+			return i, err
 		}
 	}
-	if sent > 0 {
-		slog.WarnContext(ctx, "relayed mail whose queue message was lost", "count", sent)
+	if len(pks) > 0 {
+		slog.WarnContext(ctx, "relayed mail whose queue message was lost", "count", len(pks))
 	}
-	return sent, nil
+	return len(pks), err
 }

@@ -2,6 +2,8 @@ package newsletter
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/url"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -24,6 +26,7 @@ type Config struct {
 	MailTable        string   `env:"MAIL_TABLE"`
 	AuditTable       string   `env:"AUDIT_TABLE"`
 	MailQueueURL     string   `env:"MAIL_QUEUE_URL"`
+	SignupsQueueURL  string   `env:"SIGNUPS_QUEUE_URL"`
 	TokenKeySecret   string   `env:"TOKEN_KEY_SECRET"`
 	SubjectKeySecret string   `env:"SUBJECT_KEY_SECRET"`
 }
@@ -38,9 +41,11 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	if err != nil {
 		return awslambda.Function{}, err
 	}
+	sqsClient := sqs.NewFromConfig(awsCfg)
 	svc := NewService(reg,
 		dynamo.NewClient(awsCfg),
-		sqsqueue.New(sqs.NewFromConfig(awsCfg), cfg.MailQueueURL),
+		sqsqueue.New(sqsClient, cfg.MailQueueURL),
+		sqsqueue.New(sqsClient, cfg.SignupsQueueURL),
 		keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
 		Tables{Subscribers: cfg.SubscribersTable, Mail: cfg.MailTable, Audit: cfg.AuditTable},
 		cfg.PublicBaseURL)
@@ -48,6 +53,11 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 		HTTP: svc.Routes(),
 		Queue: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			return sqsqueue.Batch(ctx, ev, svc.HandleSignup), nil
+		},
+		Schedule: func(ctx context.Context, _ json.RawMessage) error {
+			n, err := svc.RelaySignups(ctx)
+			slog.InfoContext(ctx, "signup relay run", "requeued", n)
+			return err
 		},
 	}, nil
 }

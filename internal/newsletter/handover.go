@@ -3,6 +3,8 @@ package newsletter
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,7 +36,10 @@ type SignupRequest struct {
 	Lists      []string `dynamodbav:"lists"`
 	Channel    string   `dynamodbav:"channel"`
 	Form       string   `dynamodbav:"form"`
-	CreatedAt  string   `dynamodbav:"createdAt"`
+	// Pending keeps the request on the byPending index until the newsletter
+	// function receives it, so a lost queue message is relayed.
+	Pending   string `dynamodbav:"pending,omitempty"`
+	CreatedAt string `dynamodbav:"createdAt"`
 	dynamo.Retention
 }
 
@@ -50,7 +55,7 @@ func NewSignupRequest(reg *register.Register, subjectSecret []byte, now time.Tim
 		PK: pk, SK: "SIGNUP", Kind: "signup-request",
 		SubjectKey: subject.EmailKey(subjectSecret, in.Email), Email: subject.NormalizeEmail(in.Email),
 		Name: in.Name, Lang: in.Lang, Lists: in.Lists, Channel: in.Channel, Form: in.Form,
-		CreatedAt: stamp(now),
+		Pending: dynamo.PendingShard(pk), CreatedAt: stamp(now),
 		Retention: dynamo.Expires(reg.Retention("signup-request", "any").Keep.From(now), pk),
 	}
 }
@@ -62,17 +67,21 @@ func (s *Service) HandleSignup(ctx context.Context, m sqsqueue.Message) error {
 	if m.Op != OpSignup {
 		return fmt.Errorf("signups queue: op %q: %w", m.Op, sqsqueue.ErrPermanent)
 	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(s.tables.Subscribers), Key: requestKey(m.ID), ConsistentRead: aws.Bool(true),
+	// Reading the request also takes it off the relay's index: from here on a
+	// failure is the queue's to retry and, in the end, the DLQ's.
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.tables.Subscribers), Key: requestKey(m.ID),
+		UpdateExpression: aws.String("REMOVE pending"), ConditionExpression: aws.String("attribute_exists(pk)"),
+		ReturnValues: types.ReturnValueAllNew,
 	})
+	if dynamo.ConditionFailed(err) {
+		return nil // handled already
+	}
 	if err != nil {
 		return fmt.Errorf("read signup request %s: %w", m.ID, err)
 	}
-	if out.Item == nil {
-		return nil // handled already
-	}
 	var req SignupRequest
-	if err := attributevalue.UnmarshalMap(out.Item, &req); err != nil {
+	if err := attributevalue.UnmarshalMap(out.Attributes, &req); err != nil {
 		return fmt.Errorf("signup request %s: %w", m.ID, err)
 	}
 	err = s.Subscribe(ctx, Signup{Email: req.Email, Name: req.Name, Lang: req.Lang, Lists: req.Lists, Channel: req.Channel, Form: req.Form, ID: m.ID})
@@ -83,4 +92,23 @@ func (s *Service) HandleSignup(ctx context.Context, m sqsqueue.Message) error {
 		return fmt.Errorf("delete signup request %s: %w", m.ID, err)
 	}
 	return nil
+}
+
+// relayAfter is how old a handed-over signup must be before the relay
+// assumes its queue message was lost.
+const relayAfter = 2 * time.Minute
+
+// RelaySignups re-queues handed-over signups that were stored but never
+// received: the other form's SendMessage failed after its write.
+func (s *Service) RelaySignups(ctx context.Context) (int, error) {
+	pks, err := dynamo.PendingBefore(ctx, s.db, s.tables.Subscribers, stamp(s.now().Add(-relayAfter)), "", nil)
+	for i, pk := range pks {
+		if err := s.signups.Send(ctx, sqsqueue.Message{Op: OpSignup, ID: strings.TrimPrefix(pk, "SIGNUP#")}); err != nil {
+			return i, err
+		}
+	}
+	if len(pks) > 0 {
+		slog.WarnContext(ctx, "relayed signups whose queue message was lost", "count", len(pks))
+	}
+	return len(pks), err
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"net/mail"
-	"strings"
+	"slices"
 	"unicode/utf8"
 
+	"rekisteri/internal/mail"
 	"rekisteri/internal/register"
 	"rekisteri/internal/token"
 	"rekisteri/internal/web"
@@ -33,7 +33,7 @@ var formTmpl = template.Must(template.New("form").Parse(`
 <nav>{{range .Langs}}<a href="/newsletter?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
 <p>{{.T.intro}}</p>
 {{if .Errors}}<div class="err" role="alert">{{range .Errors}}<p>{{.}}</p>{{end}}</div>{{end}}
-<form method="post" action="/newsletter/subscribe" novalidate>
+<form method="post" action="/newsletter/subscribe?lang={{.Lang}}" novalidate>
 <input type="hidden" name="lang" value="{{.Lang}}">
 <label for="email">{{.T.email}}</label>
 <input type="email" id="email" name="email" value="{{.Email}}" required autocomplete="email">
@@ -78,6 +78,7 @@ func (s *Service) renderForm(w http.ResponseWriter, status int, lang string, f w
 	for _, m := range errs {
 		d.Errors = append(d.Errors, m)
 	}
+	slices.Sort(d.Errors)
 	return web.Render(w, status, lang, t(lang, "form.title"), formTmpl, d)
 }
 
@@ -86,7 +87,10 @@ func (s *Service) form(w http.ResponseWriter, r *http.Request) error {
 	lang := web.Lang(r, f)
 	if web.WantsJSON(r) {
 		type list struct {
-			ID, Name, Consent, ConsentVersion string
+			ID             string `json:"id"`
+			Name           string `json:"name"`
+			Consent        string `json:"consent"`
+			ConsentVersion string `json:"consentVersion"`
 		}
 		var lists []list
 		for _, l := range s.reg.Lists {
@@ -132,19 +136,8 @@ func (s *Service) parseSignup(f web.Form, lang string) (Signup, web.FieldErrors)
 	return Signup{Email: email, Name: name, Lang: lang, Lists: uniq, Channel: "web-form", Form: "newsletter-form/" + s.reg.Version()}, nil
 }
 
-// validEmail accepts one bare address with a dotted domain.
-func validEmail(s string) bool {
-	if len(s) > 254 || strings.ContainsAny(s, " <>\"") {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
-	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
-}
+// validEmail is the one address rule of every form.
+func validEmail(s string) bool { return mail.ValidAddress(s) }
 
 func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 	f, err := web.Decode(w, r, bodyLimit)
@@ -180,7 +173,7 @@ func (s *Service) pending(w http.ResponseWriter, r *http.Request, lang string) e
 
 var buttonTmpl = template.Must(template.New("button").Parse(`
 <p>{{.Body}}</p>
-<form method="post" action="{{.Action}}">
+<form method="post" action="{{.Action}}?lang={{.Lang}}">
 <input type="hidden" name="token" value="{{.Token}}">
 <input type="hidden" name="lang" value="{{.Lang}}">
 <button type="submit">{{.Button}}</button>

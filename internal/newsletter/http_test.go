@@ -47,6 +47,11 @@ func (f forbiddenDB) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*d
 	return nil, nil
 }
 
+func (f forbiddenDB) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	f.t.Fatal("db.UpdateItem called")
+	return nil, nil
+}
+
 func (f forbiddenDB) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
 	f.t.Fatal("db.DeleteItem called")
 	return nil, nil
@@ -103,7 +108,7 @@ var testNow = time.Date(2026, 4, 30, 21, 30, 0, 0, time.UTC)
 func newHTTPService(t *testing.T, db dynamoAPI, q queue, keys keySource) *Service {
 	t.Helper()
 	u, _ := url.Parse("https://museo.example.fi/")
-	s := NewService(register.MustLoad("museum"), db, q, keys, Tables{Subscribers: "subscribers", Mail: "mail", Audit: "audit"}, u)
+	s := NewService(register.MustLoad("museum"), db, q, q, keys, Tables{Subscribers: "subscribers", Mail: "mail", Audit: "audit"}, u)
 	s.now = func() time.Time { return testNow }
 	return s
 }
@@ -346,7 +351,7 @@ func TestFormPage(t *testing.T) {
 			for _, want := range []string{
 				`<html lang="` + lang + `">`,
 				`<input type="hidden" name="lang" value="` + lang + `">`,
-				`action="/newsletter/subscribe"`,
+				`action="/newsletter/subscribe?lang=`,
 				html.EscapeString(texts[lang]["form.title"]),
 				// html/template escapes ' as &#39;, html.EscapeString as &#39; too.
 				html.EscapeString(register.MustLoad("museum").Lists[0].Consent.In(lang)),
@@ -443,7 +448,7 @@ func TestLinkPages(t *testing.T) {
 				}
 				return
 			}
-			if !strings.Contains(body, `<form method="post" action="`+tc.wantAction+`">`) {
+			if !strings.Contains(body, `<form method="post" action="`+tc.wantAction+`?lang=`) {
 				t.Errorf("no POST form to %s:\n%s", tc.wantAction, body)
 			}
 			m := tokenInput.FindStringSubmatch(body)

@@ -57,7 +57,7 @@ var (
 type dynamoAPI interface {
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
@@ -79,6 +79,7 @@ type Service struct {
 	reg     *register.Register
 	db      dynamoAPI
 	mail    queue
+	signups queue
 	keys    keySource
 	tables  Tables
 	baseURL *url.URL
@@ -86,8 +87,8 @@ type Service struct {
 }
 
 // NewService wires the capability to its stores.
-func NewService(reg *register.Register, db dynamoAPI, mailQueue queue, keys keySource, tables Tables, baseURL *url.URL) *Service {
-	return &Service{reg: reg, db: db, mail: mailQueue, keys: keys, tables: tables, baseURL: baseURL, now: time.Now}
+func NewService(reg *register.Register, db dynamoAPI, mailQueue, signupsQueue queue, keys keySource, tables Tables, baseURL *url.URL) *Service {
+	return &Service{reg: reg, db: db, mail: mailQueue, signups: signupsQueue, keys: keys, tables: tables, baseURL: baseURL, now: time.Now}
 }
 
 // Signup is one request to join lists.

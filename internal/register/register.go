@@ -58,6 +58,8 @@ type Register struct {
 	Sources        []Named      `yaml:"sources"`
 	DataCategories []Named      `yaml:"dataCategories"`
 	Records        []RecordKind `yaml:"records"`
+	Locations      []Named      `yaml:"locations"`
+	Survey         []Question   `yaml:"survey"`
 	version        string
 }
 
@@ -71,6 +73,29 @@ type Person struct {
 type Named struct {
 	ID   string `yaml:"id"`
 	Name Text   `yaml:"name"`
+}
+
+// Question is one question of the visitor survey; option ids are what is
+// stored, labels are shown.
+type Question struct {
+	ID      string  `yaml:"id"`
+	Kind    string  `yaml:"kind"` // single, multi or per-location
+	Label   Text    `yaml:"label"`
+	Options []Named `yaml:"options"`
+}
+
+// Option reports whether id is one of the question's options.
+func (q Question) Option(id string) bool {
+	return slices.ContainsFunc(q.Options, func(o Named) bool { return o.ID == id })
+}
+
+// Question returns the survey question with id.
+func (r *Register) Question(id string) (Question, bool) {
+	i := slices.IndexFunc(r.Survey, func(q Question) bool { return q.ID == id })
+	if i < 0 {
+		return Question{}, false
+	}
+	return r.Survey[i], true
 }
 
 // Purpose is one purpose of processing and its legal basis.
@@ -258,6 +283,19 @@ func (r *Register) validate() error {
 		}
 		if err := complete(l.Consent, "consent text of list "+l.ID); err != nil {
 			return err
+		}
+	}
+	for _, q := range r.Survey {
+		if !slices.Contains([]string{"single", "multi", "per-location"}, q.Kind) || len(q.Options) == 0 {
+			return fmt.Errorf("survey question %s: kind %q with %d options", q.ID, q.Kind, len(q.Options))
+		}
+		if err := complete(q.Label, "survey question "+q.ID); err != nil {
+			return err
+		}
+		for _, o := range q.Options {
+			if err := complete(o.Name, "option "+q.ID+"/"+o.ID); err != nil {
+				return err
+			}
 		}
 	}
 	for _, k := range r.Records {

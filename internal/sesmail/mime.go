@@ -42,11 +42,7 @@ func Build(env Envelope, r mail.Rendered) ([]byte, error) {
 		h.Set("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	}
 	var buf bytes.Buffer
-	w, err := gomail.CreateWriter(&buf, h)
-	if err != nil {
-		return nil, err
-	}
-	alt, err := w.CreateInline()
+	alt, err := gomail.CreateInlineWriter(&buf, h)
 	if err != nil {
 		return nil, err
 	}
@@ -66,9 +62,6 @@ func Build(env Envelope, r mail.Rendered) ([]byte, error) {
 		}
 	}
 	if err := alt.Close(); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -81,7 +81,12 @@ func Batch(ctx context.Context, ev events.SQSEvent, h Handler) events.SQSEventRe
 			err = h(ctx, m)
 		}
 		if err != nil {
-			slog.ErrorContext(ctx, "queue message failed", "messageId", rec.MessageId, "op", m.Op, "id", m.ID, "receiveCount", rec.Attributes["ApproximateReceiveCount"], "err", err)
+			attrs := []any{"messageId", rec.MessageId, "receiveCount", rec.Attributes["ApproximateReceiveCount"], "err", err}
+			if m.Validate() == nil {
+				// Only a validated op and id may be logged: a refused body may hold anything.
+				attrs = append(attrs, "op", m.Op, "id", m.ID)
+			}
+			slog.ErrorContext(ctx, "queue message failed", attrs...)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
 	}

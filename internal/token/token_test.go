@@ -83,6 +83,10 @@ func TestVerifyErrors(t *testing.T) {
 		{"very long", strings.Repeat("a", 5000) + "." + strings.Repeat("b", 5000), Confirm, now, ErrInvalid},
 		{"valid token padded past the limit", valid + strings.Repeat("A", 2100), Confirm, now, ErrInvalid},
 		{"signed non-JSON payload", signRaw(testKey, "not json"), Confirm, now, ErrInvalid},
+		{"validly signed but over 2048 characters", Sign(testKey, Claims{Purpose: Confirm, Lists: manyLists(200)}), Confirm, now, ErrInvalid},
+	}
+	if n := len(tests[len(tests)-1].tok); n <= 2048 {
+		t.Fatalf("the over-long token has only %d characters", n)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +99,14 @@ func TestVerifyErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func manyLists(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "list-number-" + strings.Repeat("x", i%5)
+	}
+	return out
 }
 
 // signRaw signs an arbitrary payload, as Sign would if it produced it.

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -146,4 +147,14 @@ func flattenJSON(body []byte) (url.Values, error) {
 		return nil
 	}
 	return out, walk("", top)
+}
+
+// Names returns the name of every field sent, sorted.
+func (f Form) Names() []string {
+	names := make([]string, 0, len(f.values))
+	for k := range f.values {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
 }

@@ -19,7 +19,8 @@ func WantsJSON(r *http.Request) bool {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "application/json" {
 		return true
 	}
-	return strings.Contains(r.Header.Get("Accept"), "application/json")
+	// The Lambda adapter splits headers at commas: read every value.
+	return strings.Contains(strings.Join(r.Header.Values("Accept"), ","), "application/json")
 }
 
 // JSON writes v with status.
@@ -39,7 +40,7 @@ func Lang(r *http.Request, f Form) string {
 	case "fi", "sv", "en":
 		return l
 	}
-	if al := r.Header.Get("Accept-Language"); al != "" {
+	if al := strings.Join(r.Header.Values("Accept-Language"), ","); al != "" {
 		tags, _, err := language.ParseAcceptLanguage(al)
 		if err == nil && len(tags) > 0 {
 			_, idx, conf := matcher.Match(tags...)

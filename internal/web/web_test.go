@@ -236,6 +236,7 @@ func TestLang(t *testing.T) {
 		{"Accept-Language en-US", "", "en-US,en;q=0.8", "en"},
 		{"Accept-Language fi-FI", "", "fi-FI", "fi"},
 		{"Accept-Language de gives fi", "", "de", "fi"},
+		{"Accept-Language second choice honoured", "", "de, en;q=0.1", "en"},
 		{"Accept-Language garbage gives fi", "", ";;;=", "fi"},
 	}
 	for _, tc := range tests {
