@@ -102,6 +102,9 @@ func measureOperations(ctx context.Context, root, logDir string, nDup, nFaults i
 	if err := b.signupAndConfirm(ctx, &rep); err != nil {
 		return rep, err
 	}
+	if err := b.feedback(ctx, &rep); err != nil {
+		return rep, err
+	}
 	if err := b.duplicates(ctx, &rep, nDup); err != nil {
 		return rep, err
 	}
@@ -242,6 +245,32 @@ func (b *bench) signupAndConfirm(ctx context.Context, rep *opsReport) error {
 	}
 	rep.Ops = append(rep.Ops, opResult{Name: "confirm → mailer (async)", Counts: b.rec.Snapshot()})
 	return nil
+}
+
+// feedback counts the AWS calls of survey submissions: anonymous, with a
+// reply wanted, and with a newsletter consent.
+func (b *bench) feedback(ctx context.Context, rep *opsReport) error {
+	progress("measuring feedback submissions")
+	today := time.Now().UTC().Format("2006-01-02")
+	// Warm-up: the first consent of a process reads the subject key.
+	if code, body := b.post(ctx, "/feedback", map[string]any{"visit_date": today, "contact_me": true, "email": b.address()}); code != http.StatusAccepted {
+		return fmt.Errorf("feedback warm-up answered %d: %s", code, body)
+	}
+	for _, c := range []struct {
+		name string
+		body map[string]any
+	}{
+		{"feedback, anonymous (sync)", map[string]any{"visit_date": today, "visit_reason": "exhibition", "age_group": "30-44", "feedback": "Hyvä näyttely"}},
+		{"feedback, reply wanted (sync)", map[string]any{"visit_date": today, "feedback": "Vastatkaa", "contact_me": true, "email": b.address()}},
+		{"feedback, newsletter consent (sync)", map[string]any{"visit_date": today, "newsletter_consent": true, "email": b.address()}},
+	} {
+		b.rec.Reset()
+		if code, body := b.post(ctx, "/feedback", c.body); code != http.StatusAccepted {
+			return fmt.Errorf("%s answered %d: %s", c.name, code, body)
+		}
+		rep.Ops = append(rep.Ops, opResult{Name: c.name, Goal: signupGoal, Counts: b.rec.Snapshot()})
+	}
+	return b.stack.Drain(ctx)
 }
 
 // duplicateMailQueue delivers every message now on the mail queue twice:

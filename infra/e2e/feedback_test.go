@@ -70,6 +70,7 @@ func TestFeedbackIsStoredWithoutIdentifiers(t *testing.T) {
 	addr := newAddress(t)
 	remember("Ville Vierailija")
 	text := "Hieno näyttely " + randomHex(4)
+	remember(text)
 	body, _ := json.Marshal(map[string]any{
 		"visit_date": today(), "visit_reason": "exhibition", "info_source": []string{"website", "friends"},
 		"services_used": []string{"exhibitions", "cafe"}, "feedback": text, "previous_use": map[string]string{"kamu": "several", "glims": "never"},
@@ -108,6 +109,7 @@ func TestFeedbackIsStoredWithoutIdentifiers(t *testing.T) {
 
 	// The same survey as an HTML form.
 	text2 := "Lomakkeelta " + randomHex(4)
+	remember(text2, "sateensuoja")
 	r = post(t, "/feedback", url.Values{
 		"visit_date": {today()}, "visit_reason": {"other"}, "visit_reason_other": {"sateensuoja"}, "info_source": {"poster", "passing-by"},
 		"previous_use.kamu": {"once"}, "feedback": {text2}, "home_abroad": {"true"}, "lang": {"sv"},
@@ -125,6 +127,7 @@ func TestFeedbackContactIsLinkedOnlyWhenAReplyIsWanted(t *testing.T) {
 	addr := newAddress(t)
 	remember("Kaija Kysyjä")
 	text := "Vastatkaa " + randomHex(4)
+	remember(text)
 	r := post(t, "/feedback", url.Values{"visit_date": {today()}, "feedback": {text}, "contact_me": {"true"}, "name": {"Kaija Kysyjä"}, "email": {addr}})
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("%d %s", r.Status, r.Body)
