@@ -15,7 +15,8 @@ EMULATORS := infra/emulators/node_modules/.package-lock.json
 
 ## run: the whole system locally (emulators, tables, queues, HTTP API on :$(RUN_HTTP_PORT)); Ctrl-C stops it all
 run: $(EMULATORS)
-	RUN_HTTP_PORT=$(RUN_HTTP_PORT) RUN_DYNAMODB_PORT=$(RUN_DYNAMODB_PORT) RUN_MOTO_PORT=$(RUN_MOTO_PORT) $(GO) run ./infra/runner -root .
+	$(GO) build -o bin/runner ./infra/runner
+	RUN_HTTP_PORT=$(RUN_HTTP_PORT) RUN_DYNAMODB_PORT=$(RUN_DYNAMODB_PORT) RUN_MOTO_PORT=$(RUN_MOTO_PORT) exec bin/runner -root .
 
 ## test: every test — lint, unit, integration against the emulators, the browser test
 test: $(EMULATORS) lint
