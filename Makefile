@@ -27,7 +27,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './infra/emulators/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	cfn-lint -r eu-north-1 template.yaml
+	cfn-lint template.yaml --regions eu-north-1
 
 ## emulators: DynamoDB Local, pinned in infra/emulators/package-lock.json
 emulators: $(EMULATORS)
