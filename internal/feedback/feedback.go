@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -238,26 +237,3 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 	slog.InfoContext(ctx, "feedback stored", "answer", id, "contact", in.ContactMe, "newsletter", in.NewsletterOptIn)
 	return nil
 }
-
-// helsinkiToday is the calendar date in Finland: EET, EEST from the last
-// Sunday of March to the last Sunday of October (01:00 UTC both). Computed
-// here rather than from tzdata, which Lambda's base image does not promise.
-func helsinkiToday(now time.Time) time.Time {
-	u := now.UTC()
-	offset := 2 * time.Hour
-	if start, end := lastSunday(u.Year(), time.March), lastSunday(u.Year(), time.October); !u.Before(start) && u.Before(end) {
-		offset = 3 * time.Hour
-	}
-	l := u.Add(offset)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-func lastSunday(year int, month time.Month) time.Time {
-	d := time.Date(year, month+1, 1, 1, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
-	for d.Weekday() != time.Sunday {
-		d = d.AddDate(0, 0, -1)
-	}
-	return d
-}
-
-func trimmed(s string) string { return strings.TrimSpace(s) }

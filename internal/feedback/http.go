@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"rekisteri/internal/helsinki"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/register"
 	"rekisteri/internal/web"
@@ -42,7 +43,7 @@ func (s *Service) Parse(f web.Form, lang string) (Submission, web.FieldErrors) {
 	errs := web.FieldErrors{}
 	in := Submission{Lang: lang, PreviousUse: map[string]string{}}
 
-	today := helsinkiToday(s.now())
+	today := helsinki.Today(s.now())
 	if d, err := time.Parse("2006-01-02", f.Get("visit_date")); err != nil {
 		errs["visit_date"] = t(lang, "err.date")
 	} else if d.After(today) {

@@ -59,6 +59,8 @@ type Register struct {
 	DataCategories []Named      `yaml:"dataCategories"`
 	Records        []RecordKind `yaml:"records"`
 	Locations      []Named      `yaml:"locations"`
+	Resources      []Resource   `yaml:"resources"`
+	BookingContact string       `yaml:"bookingContact"`
 	Survey         []Question   `yaml:"survey"`
 	version        string
 }
@@ -73,6 +75,23 @@ type Person struct {
 type Named struct {
 	ID   string `yaml:"id"`
 	Name Text   `yaml:"name"`
+}
+
+// Resource is something that can be booked; Capacity bookings of it can overlap.
+type Resource struct {
+	ID              string `yaml:"id"`
+	Name            Text   `yaml:"name"`
+	Capacity        int    `yaml:"capacity"`
+	MaxParticipants int    `yaml:"maxParticipants"`
+}
+
+// Resource returns the bookable resource with id.
+func (r *Register) Resource(id string) (Resource, bool) {
+	i := slices.IndexFunc(r.Resources, func(x Resource) bool { return x.ID == id })
+	if i < 0 {
+		return Resource{}, false
+	}
+	return r.Resources[i], true
 }
 
 // Question is one question of the visitor survey; option ids are what is
