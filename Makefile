@@ -7,7 +7,7 @@ RUN_HTTP_PORT ?= 8080
 RUN_DYNAMODB_PORT ?= 8000
 RUN_MOTO_PORT ?= 4566
 
-FUNCTIONS := newsletter feedback mailer
+FUNCTIONS := newsletter feedback bookings mailer
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 EMULATORS := infra/emulators/node_modules/.package-lock.json
 
@@ -46,6 +46,8 @@ build-NewsletterFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/newsletter
 build-FeedbackFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/feedback
+build-BookingsFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/bookings
 build-MailerFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/mailer
 

@@ -36,6 +36,7 @@ var (
 	captureMu sync.Mutex
 	logs      bytes.Buffer
 	bodies    []string
+	answers   []string // every HTTP answer body of the suite
 	personal  []string // test data that must never reach a log line or queue body
 )
 
@@ -153,6 +154,9 @@ func do(t *testing.T, req *http.Request) response {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	captureMu.Lock()
+	answers = append(answers, string(b))
+	captureMu.Unlock()
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
 }
 

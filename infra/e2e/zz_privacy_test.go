@@ -5,11 +5,13 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -47,7 +49,7 @@ func TestZZNoPersonalDataInLogsOrQueues(t *testing.T) {
 // the privacy notice generated from it cannot omit what the system keeps.
 func TestZZEveryStoredItemIsDeclared(t *testing.T) {
 	reg := register.MustLoad("museum")
-	tables := map[string]string{"SubscribersTable": "subscribers", "MailTable": "mail", "AuditTable": "audit", "FeedbackTable": "feedback"}
+	tables := map[string]string{"SubscribersTable": "subscribers", "MailTable": "mail", "AuditTable": "audit", "FeedbackTable": "feedback", "BookingsTable": "bookings"}
 	for logical := range stack.Template.Resources {
 		if stack.Template.Resources[logical].Type == "AWS::DynamoDB::Table" && tables[logical] == "" {
 			t.Errorf("table %s is not mapped to a declared table name in this test", logical)
@@ -85,7 +87,7 @@ func TestZZEveryStoredItemIsDeclared(t *testing.T) {
 			}
 		}
 	}
-	for _, kind := range []string{"subscription", "consent", "mail", "audit", "feedback-answer", "feedback-text", "feedback-contact"} {
+	for _, kind := range []string{"subscription", "consent", "mail", "audit", "feedback-answer", "feedback-text", "feedback-contact", "booking", "booking-hetu", "capacity"} {
 		if seen[kind] == 0 {
 			t.Errorf("the suite stored no %s item; the check would prove nothing for it", kind)
 		}
@@ -99,4 +101,59 @@ func keys(m map[string]types.AttributeValue) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestZZIdentityCodesNowhereInClear looks for the suite's identity codes in
+// every log line, queue body, HTTP answer, mail and stored item: they may
+// exist only as ciphertext.
+func TestZZIdentityCodesNowhereInClear(t *testing.T) {
+	captureMu.Lock()
+	places := map[string]string{"logs": logs.String(), "queue bodies": strings.Join(bodies, "\n"), "HTTP answers": strings.Join(answers, "\n")}
+	captureMu.Unlock()
+	mails, err := stack.SentMail(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw strings.Builder
+	for _, m := range mails {
+		raw.Write(m.Raw)
+		raw.WriteString(m.Parsed.Text + m.Parsed.HTML)
+	}
+	places["mail"] = raw.String()
+	var items strings.Builder
+	for logical, r := range stack.Template.Resources {
+		if r.Type != "AWS::DynamoDB::Table" {
+			continue
+		}
+		var start map[string]types.AttributeValue
+		for {
+			out, err := stack.Clients().DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(stack.Resolve(logical)), ExclusiveStartKey: start})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plain []map[string]any
+			if err := attributevalue.UnmarshalListOfMaps(out.Items, &plain); err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range plain {
+				b, _ := json.Marshal(it)
+				items.Write(b)
+				items.WriteByte('\n')
+			}
+			if start = out.LastEvaluatedKey; start == nil {
+				break
+			}
+		}
+	}
+	places["DynamoDB items"] = items.String()
+	if !strings.Contains(places["DynamoDB items"], "booking-hetu") {
+		t.Fatal("the suite stored no sealed identity code; the scan would prove nothing")
+	}
+	for _, code := range testCodes {
+		for place, text := range places {
+			if strings.Contains(strings.ToUpper(text), code) {
+				t.Errorf("identity code %s found in clear in %s", code, place)
+			}
+		}
+	}
 }

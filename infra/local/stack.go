@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"rekisteri/internal/awslambda"
+	"rekisteri/internal/booking"
 	"rekisteri/internal/config"
 	"rekisteri/internal/feedback"
 	"rekisteri/internal/mailer"
@@ -30,6 +31,7 @@ import (
 var Constructors = map[string]awslambda.Constructor{
 	"NewsletterFunction": newsletter.Function,
 	"FeedbackFunction":   feedback.Function,
+	"BookingsFunction":   booking.Function,
 	"MailerFunction":     mailer.Function,
 }
 

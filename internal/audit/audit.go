@@ -19,7 +19,9 @@ type Entry struct {
 	Ref           string `dynamodbav:"ref,omitempty"`
 	List          string `dynamodbav:"list,omitempty"`
 	SubjectPrefix string `dynamodbav:"subjectPrefix,omitempty"`
-	At            string `dynamodbav:"at"`
+	// Actor is who did it, when a person did (staff tool), never a customer.
+	Actor string `dynamodbav:"actor,omitempty"`
+	At    string `dynamodbav:"at"`
 }
 
 type item struct {

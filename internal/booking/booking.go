@@ -1,0 +1,651 @@
+// Package booking takes the museum's resource bookings: a request with a
+// receipt and a cancel link, a staff decision by signed link, occupancy kept
+// within each resource's capacity by conditional writes, a reminder the day
+// before, and the personal identity code sealed with KMS the moment it
+// arrives — never logged, mailed, queued or shown back.
+package booking
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/audit"
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/fieldcrypt"
+	"rekisteri/internal/helsinki"
+	"rekisteri/internal/keyring"
+	"rekisteri/internal/mail"
+	"rekisteri/internal/register"
+	"rekisteri/internal/sqsqueue"
+	"rekisteri/internal/subject"
+	"rekisteri/internal/token"
+)
+
+// Booking statuses.
+const (
+	Pending   = "pending"
+	Accepted  = "accepted"
+	Declined  = "declined"
+	Cancelled = "cancelled"
+)
+
+// Errors the HTTP layer turns into pages that say what happened.
+var (
+	ErrLinkInvalid   = errors.New("link invalid")
+	ErrLinkExpired   = errors.New("link expired")
+	ErrNotFound      = errors.New("booking not found")
+	ErrAlreadyDone   = errors.New("booking already decided")
+	ErrFull          = errors.New("resource fully booked")
+	ErrTooLate       = errors.New("too late to cancel")
+	ErrSealing       = errors.New("identity code could not be sealed")
+	errNotCancelable = errors.New("booking not cancellable")
+)
+
+type dynamoAPI interface {
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+type queue interface {
+	Send(ctx context.Context, m sqsqueue.Message) error
+}
+
+type keySource interface {
+	Keys(ctx context.Context) (keyring.Keys, error)
+}
+
+type sealer interface {
+	Seal(ctx context.Context, plaintext []byte, ec fieldcrypt.Context) (fieldcrypt.Sealed, error)
+}
+
+// Tables are the physical names of the tables the service writes.
+type Tables struct {
+	Bookings, Mail, Audit string
+}
+
+// Service is the bookings capability.
+type Service struct {
+	reg     *register.Register
+	db      dynamoAPI
+	mail    queue
+	keys    keySource
+	seal    sealer
+	tables  Tables
+	baseURL *url.URL
+	now     func() time.Time
+}
+
+// NewService wires the capability to its stores.
+func NewService(reg *register.Register, db dynamoAPI, mailQueue queue, keys keySource, seal sealer, tables Tables, baseURL *url.URL) *Service {
+	return &Service{reg: reg, db: db, mail: mailQueue, keys: keys, seal: seal, tables: tables, baseURL: baseURL, now: time.Now}
+}
+
+// Request is a validated booking request. Hetu travels only from the form to Seal.
+type Request struct {
+	Resource                          string
+	Date                              time.Time
+	Start, End                        string
+	Participants                      int
+	FirstName, LastName, Email, Phone string
+	Organisation, BusinessID          string
+	Payment                           string
+	Street, Postcode, City            string
+	Hetu                              string
+	Notes, Lang                       string
+}
+
+type record struct {
+	PK            string `dynamodbav:"pk"`
+	SK            string `dynamodbav:"sk"`
+	Kind          string `dynamodbav:"kind"`
+	SubjectKey    string `dynamodbav:"subjectKey"`
+	Reference     string `dynamodbav:"reference"`
+	Resource      string `dynamodbav:"resource"`
+	Date          string `dynamodbav:"date"`
+	Start         string `dynamodbav:"start"`
+	End           string `dynamodbav:"end"`
+	Participants  int    `dynamodbav:"participants"`
+	FirstName     string `dynamodbav:"firstName"`
+	LastName      string `dynamodbav:"lastName"`
+	Email         string `dynamodbav:"email"`
+	Phone         string `dynamodbav:"phone,omitempty"`
+	Organisation  string `dynamodbav:"organisation,omitempty"`
+	BusinessID    string `dynamodbav:"businessId,omitempty"`
+	Payment       string `dynamodbav:"payment"`
+	Street        string `dynamodbav:"street,omitempty"`
+	Postcode      string `dynamodbav:"postcode,omitempty"`
+	City          string `dynamodbav:"city,omitempty"`
+	HetuGiven     bool   `dynamodbav:"hetuGiven"`
+	Notes         string `dynamodbav:"notes,omitempty"`
+	Lang          string `dynamodbav:"lang"`
+	Status        string `dynamodbav:"status"`
+	DeclineReason string `dynamodbav:"declineReason,omitempty"`
+	CreatedAt     string `dynamodbav:"createdAt"`
+	DecidedAt     string `dynamodbav:"decidedAt,omitempty"`
+	CancelledAt   string `dynamodbav:"cancelledAt,omitempty"`
+	RemindOn      string `dynamodbav:"remindOn,omitempty"`
+	RemindedAt    string `dynamodbav:"remindedAt,omitempty"`
+	ToInvoice     string `dynamodbav:"toInvoice,omitempty"`
+	InvoicedAt    string `dynamodbav:"invoicedAt,omitempty"`
+	dynamo.Retention
+}
+
+// hetuRecord holds the sealed identity code apart from the booking, so it can
+// be deleted on its own timer (declared) without touching the booking.
+type hetuRecord struct {
+	PK         string            `dynamodbav:"pk"`
+	SK         string            `dynamodbav:"sk"`
+	Kind       string            `dynamodbav:"kind"`
+	SubjectKey string            `dynamodbav:"subjectKey"`
+	Sealed     fieldcrypt.Sealed `dynamodbav:"sealed"`
+	CreatedAt  string            `dynamodbav:"createdAt"`
+	InvoicedAt string            `dynamodbav:"invoicedAt,omitempty"`
+	dynamo.Retention
+}
+
+// Keys of the bookings table.
+func bookingPK(ref string) string { return "BOOKING#" + ref }
+
+const (
+	bookingSK = "BOOKING"
+	hetuSK    = "HETU"
+)
+
+// HetuContext is the KMS encryption context of a booking's identity code:
+// bound to the table, the booking and the attribute, so a sealed value moved
+// anywhere else cannot be opened.
+func HetuContext(ref string) fieldcrypt.Context {
+	return fieldcrypt.Context{"table": "bookings", "booking": ref, "attribute": "hetu"}
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// referenceAlphabet has no look-alike characters (no I, L, O, U).
+const referenceAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newReference is short enough to read over the phone: KAMU-XXXX-XXXX.
+func newReference() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	out := make([]byte, 0, 14)
+	out = append(out, "KAMU-"...)
+	for i, v := range b {
+		if i == 4 {
+			out = append(out, '-')
+		}
+		out = append(out, referenceAlphabet[int(v)%len(referenceAlphabet)])
+	}
+	return string(out)
+}
+
+// slots are the half-hour slots a booking occupies, by start time.
+func slots(start, end string) []string {
+	s, e := minutes(start), minutes(end)
+	var out []string
+	for m := s - s%30; m < e; m += 30 {
+		out = append(out, fmt.Sprintf("%02d:%02d", m/60, m%60))
+	}
+	return out
+}
+
+func minutes(hhmm string) int {
+	h, _ := strconv.Atoi(hhmm[:2])
+	m, _ := strconv.Atoi(hhmm[3:])
+	return h*60 + m
+}
+
+func capacityPK(resource, date string) string { return "CAP#" + resource + "#" + date }
+
+// Submit stores a booking request, seals its identity code, and queues the
+// receipt to the customer and the notification to staff. If KMS cannot seal
+// the code nothing is stored.
+func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
+	keys, err := s.keys.Keys(ctx)
+	if err != nil {
+		return "", fmt.Errorf("booking: %w", err)
+	}
+	now := s.now()
+	ref := newReference()
+	pk := bookingPK(ref)
+	sk := subject.EmailKey(keys.Subject, in.Email)
+	date := in.Date.Format("2006-01-02")
+	rec := record{
+		PK: pk, SK: bookingSK, Kind: "booking", SubjectKey: sk, Reference: ref,
+		Resource: in.Resource, Date: date, Start: in.Start, End: in.End, Participants: in.Participants,
+		FirstName: in.FirstName, LastName: in.LastName, Email: subject.NormalizeEmail(in.Email), Phone: in.Phone,
+		Organisation: in.Organisation, BusinessID: in.BusinessID, Payment: in.Payment,
+		Street: in.Street, Postcode: in.Postcode, City: in.City, HetuGiven: in.Hetu != "",
+		Notes: in.Notes, Lang: in.Lang, Status: Pending, CreatedAt: stamp(now),
+		Retention: dynamo.Expires(s.reg.Retention("booking", "any").Keep.From(in.Date), pk),
+	}
+	put, err := dynamo.Put(s.tables.Bookings, rec, "attribute_not_exists(pk)")
+	if err != nil {
+		return "", err
+	}
+	tx := []types.TransactWriteItem{put}
+	if in.Hetu != "" {
+		sealed, err := s.seal.Seal(ctx, []byte(in.Hetu), HetuContext(ref))
+		if err != nil {
+			return "", fmt.Errorf("booking %s: %w: %w", ref, ErrSealing, err)
+		}
+		h := hetuRecord{PK: pk, SK: hetuSK, Kind: "booking-hetu", SubjectKey: sk, Sealed: sealed, CreatedAt: stamp(now),
+			Retention: dynamo.Expires(s.reg.Retention("booking-hetu", "open").Keep.From(now), pk+hetuSK)}
+		hput, err := dynamo.Put(s.tables.Bookings, h)
+		if err != nil {
+			return "", err
+		}
+		tx = append(tx, hput)
+	}
+	receipt, err := s.job(now, "receipt."+ref, rec, "booking-receipt", rec.Email, rec.Lang, map[string]string{"cancelURL": s.cancelLink(keys, rec)})
+	if err != nil {
+		return "", err
+	}
+	staff, err := s.job(now, "staff."+ref, rec, "booking-staff", s.reg.BookingContact, "fi", map[string]string{"decisionURL": s.decisionLink(keys, rec)})
+	if err != nil {
+		return "", err
+	}
+	jobs := []mail.Job{receipt, staff}
+	for _, j := range jobs {
+		jp, err := dynamo.Put(s.tables.Mail, j, "attribute_not_exists(pk)")
+		if err != nil {
+			return "", err
+		}
+		tx = append(tx, jp)
+	}
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+		return "", fmt.Errorf("store booking %s: %w", ref, err)
+	}
+	s.enqueue(ctx, jobs...)
+	slog.InfoContext(ctx, "booking requested", "booking", ref, "resource", in.Resource, "subject", subject.Prefix(sk), "invoice", in.Payment == "invoice")
+	return ref, nil
+}
+
+// job is a mail about booking rec, with the booking's details as parameters.
+func (s *Service) job(now time.Time, id string, rec record, tmpl, to, lang string, extra map[string]string) (mail.Job, error) {
+	res, _ := s.reg.Resource(rec.Resource)
+	hetu := "ei annettu"
+	if rec.HetuGiven {
+		hetu = "annettu (salattu; näkyy vain laskutusaineistossa)"
+	}
+	params := map[string]string{
+		"reference": rec.Reference, "resource": res.Name.In(lang), "date": rec.Date, "start": rec.Start, "end": rec.End,
+		"participants": strconv.Itoa(rec.Participants), "name": rec.FirstName + " " + rec.LastName, "email": rec.Email,
+		"phone": rec.Phone, "organisation": rec.Organisation, "businessId": rec.BusinessID, "payment": rec.Payment,
+		"address": strings.TrimSpace(rec.Street + ", " + rec.Postcode + " " + rec.City), "hetu": hetu, "notes": rec.Notes,
+		"reason": rec.DeclineReason, "privacyURL": s.privacyURL(lang),
+	}
+	if rec.Street == "" {
+		params["address"] = ""
+	}
+	for k, v := range extra {
+		params[k] = v
+	}
+	return mail.NewJob(s.reg, now, id, rec.SubjectKey, to, tmpl, lang, params)
+}
+
+func (s *Service) enqueue(ctx context.Context, jobs ...mail.Job) {
+	for _, j := range jobs {
+		if err := s.mail.Send(ctx, sqsqueue.Message{Op: "send", ID: j.ID()}); err != nil {
+			slog.WarnContext(ctx, "mail left for the relay", "mail", j.ID(), "err", err)
+		}
+	}
+}
+
+func (s *Service) link(path, tok, lang string) string {
+	u := *s.baseURL
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawQuery = url.Values{"token": {tok}, "lang": {lang}}.Encode()
+	return u.String()
+}
+
+func (s *Service) privacyURL(lang string) string {
+	u := *s.baseURL
+	u.Path = strings.TrimRight(u.Path, "/") + "/privacy"
+	u.RawQuery = url.Values{"register": {s.reg.ID}, "lang": {lang}}.Encode()
+	return u.String()
+}
+
+// decisionLink is staff's Accept/Decline link; it works until the booked day ends.
+func (s *Service) decisionLink(keys keyring.Keys, rec record) string {
+	exp := s.dayStart(rec.Date).Add(24 * time.Hour)
+	return s.link("/bookings/decision", token.Sign(keys.Token, token.Claims{Purpose: token.Decide, ID: rec.Reference, Expires: exp.Unix()}), "fi")
+}
+
+// cancelLink is the customer's; cancelling is possible until the booked day begins.
+func (s *Service) cancelLink(keys keyring.Keys, rec record) string {
+	return s.link("/bookings/cancel", token.Sign(keys.Token, token.Claims{Purpose: token.Cancel, ID: rec.Reference, Expires: s.dayStart(rec.Date).Unix()}), rec.Lang)
+}
+
+// dayStart is midnight in Finland at the start of date.
+func (s *Service) dayStart(date string) time.Time {
+	d, _ := time.Parse("2006-01-02", date)
+	// Finland is UTC+2 or +3; the offset of noon that day tells which.
+	offset := helsinki.Local(d.Add(12 * time.Hour)).Sub(d.Add(12 * time.Hour))
+	return d.Add(-offset)
+}
+
+func (s *Service) verify(ctx context.Context, tok, purpose string) (token.Claims, keyring.Keys, error) {
+	keys, err := s.keys.Keys(ctx)
+	if err != nil {
+		return token.Claims{}, keys, err
+	}
+	c, err := token.Verify(keys.Token, tok, purpose, s.now())
+	switch {
+	case errors.Is(err, token.ErrExpired):
+		return c, keys, ErrLinkExpired
+	case err != nil:
+		return c, keys, ErrLinkInvalid
+	}
+	return c, keys, nil
+}
+
+// Lookup returns the booking a link's token names, for its page.
+func (s *Service) Lookup(ctx context.Context, tok, purpose string) (View, error) {
+	c, _, err := s.verify(ctx, tok, purpose)
+	if err != nil {
+		return View{}, err
+	}
+	rec, err := s.get(ctx, c.ID)
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(rec), nil
+}
+
+// View is what a page may show of a booking: never the identity code.
+type View struct {
+	Reference, Resource, Date, Start, End, Status, Name, Email, Phone string
+	Organisation, BusinessID, Payment, Address, Notes, DeclineReason  string
+	Participants                                                      int
+	HetuGiven                                                         bool
+}
+
+func (s *Service) view(rec record) View {
+	res, _ := s.reg.Resource(rec.Resource)
+	addr := ""
+	if rec.Street != "" {
+		addr = rec.Street + ", " + rec.Postcode + " " + rec.City
+	}
+	return View{Reference: rec.Reference, Resource: res.Name.In("fi"), Date: rec.Date, Start: rec.Start, End: rec.End,
+		Status: rec.Status, Name: rec.FirstName + " " + rec.LastName, Email: rec.Email, Phone: rec.Phone,
+		Organisation: rec.Organisation, BusinessID: rec.BusinessID, Payment: rec.Payment, Address: addr, Notes: rec.Notes,
+		DeclineReason: rec.DeclineReason, Participants: rec.Participants, HetuGiven: rec.HetuGiven}
+}
+
+func (s *Service) get(ctx context.Context, ref string) (record, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(bookingPK(ref), bookingSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return record{}, fmt.Errorf("read booking %s: %w", ref, err)
+	}
+	if out.Item == nil {
+		return record{}, ErrNotFound
+	}
+	var rec record
+	err = attributevalue.UnmarshalMap(out.Item, &rec)
+	return rec, err
+}
+
+func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func nv(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+// Accept takes the booking's slots within the resource's capacity and
+// confirms it to the customer. The slots and the status change commit
+// together or not at all, so two staff members accepting overlapping
+// bookings at once cannot overbook. Accepting twice sends one confirmation.
+func (s *Service) Accept(ctx context.Context, tok string) (View, error) {
+	c, keys, err := s.verify(ctx, tok, token.Decide)
+	if err != nil {
+		return View{}, err
+	}
+	rec, err := s.get(ctx, c.ID)
+	if err != nil {
+		return View{}, err
+	}
+	if rec.Status != Pending {
+		return s.view(rec), ErrAlreadyDone
+	}
+	now := s.now()
+	res, _ := s.reg.Resource(rec.Resource)
+	set := "SET #status = :accepted, decidedAt = :now"
+	vals := map[string]types.AttributeValue{":accepted": sv(Accepted), ":pending": sv(Pending), ":now": sv(stamp(now))}
+	if d, _ := time.Parse("2006-01-02", rec.Date); d.AddDate(0, 0, -1).After(helsinki.Today(now)) || d.AddDate(0, 0, -1).Equal(helsinki.Today(now)) {
+		set += ", remindOn = :remind"
+		vals[":remind"] = sv(d.AddDate(0, 0, -1).Format("2006-01-02"))
+	}
+	if rec.Payment == "invoice" {
+		set += ", toInvoice = :month"
+		vals[":month"] = sv(rec.Date[:7])
+	}
+	tx := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, bookingSK),
+		UpdateExpression: aws.String(set), ConditionExpression: aws.String("#status = :pending"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: vals,
+	}}}
+	d, _ := time.Parse("2006-01-02", rec.Date)
+	capExp := dynamo.Expires(s.reg.Retention("capacity", "any").Keep.From(d), capacityPK(rec.Resource, rec.Date))
+	for _, slot := range slots(rec.Start, rec.End) {
+		tx = append(tx, types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(capacityPK(rec.Resource, rec.Date), slot),
+			UpdateExpression:    aws.String("SET used = if_not_exists(used, :zero) + :one, kind = :kind, expiresAt = :exp, expiryBucket = :bucket, purgeAt = :purge"),
+			ConditionExpression: aws.String("attribute_not_exists(used) OR used < :cap"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":zero": nv(0), ":one": nv(1), ":cap": nv(int64(res.Capacity)), ":kind": sv("capacity"),
+				":exp": nv(capExp.ExpiresAt), ":bucket": sv(capExp.ExpiryBucket), ":purge": nv(capExp.PurgeAt),
+			},
+		}})
+	}
+	rec.Status = Accepted
+	job, err := s.job(now, "accepted."+rec.Reference, rec, "booking-accepted", rec.Email, rec.Lang, map[string]string{"cancelURL": s.cancelLink(keys, rec)})
+	if err != nil {
+		return View{}, err
+	}
+	jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+	if err != nil {
+		return View{}, err
+	}
+	a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "booking.accepted", Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
+	if err != nil {
+		return View{}, err
+	}
+	tx = append(tx, jp, a)
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+		codes := dynamo.CancelledBy(err)
+		if codes == nil {
+			return View{}, fmt.Errorf("accept %s: %w", rec.Reference, err)
+		}
+		if codes[0] == "ConditionalCheckFailed" {
+			latest, gerr := s.get(ctx, rec.Reference)
+			if gerr != nil {
+				return View{}, gerr
+			}
+			return s.view(latest), ErrAlreadyDone // a concurrent click won
+		}
+		rec.Status = Pending
+		return s.view(rec), ErrFull
+	}
+	s.enqueue(ctx, job)
+	slog.InfoContext(ctx, "booking accepted", "booking", rec.Reference)
+	return s.view(rec), nil
+}
+
+// Decline refuses a pending booking with a reason the customer is sent, and
+// deletes its identity code at once: no contract, no invoice, no need.
+func (s *Service) Decline(ctx context.Context, tok, reason string) (View, error) {
+	c, _, err := s.verify(ctx, tok, token.Decide)
+	if err != nil {
+		return View{}, err
+	}
+	rec, err := s.get(ctx, c.ID)
+	if err != nil {
+		return View{}, err
+	}
+	if rec.Status != Pending {
+		return s.view(rec), ErrAlreadyDone
+	}
+	now := s.now()
+	rec.Status, rec.DeclineReason = Declined, reason
+	job, err := s.job(now, "declined."+rec.Reference, rec, "booking-declined", rec.Email, rec.Lang, nil)
+	if err != nil {
+		return View{}, err
+	}
+	jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+	if err != nil {
+		return View{}, err
+	}
+	a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "booking.declined", Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
+	if err != nil {
+		return View{}, err
+	}
+	tx := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, bookingSK),
+		UpdateExpression:    aws.String("SET #status = :declined, declineReason = :reason, decidedAt = :now"),
+		ConditionExpression: aws.String("#status = :pending"), ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":declined": sv(Declined), ":pending": sv(Pending), ":reason": sv(reason), ":now": sv(stamp(now))},
+	}}, {Delete: &types.Delete{TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, hetuSK)}}, jp, a}
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+		if dynamo.CancelledBy(err) != nil {
+			latest, _ := s.get(ctx, rec.Reference)
+			return s.view(latest), ErrAlreadyDone
+		}
+		return View{}, fmt.Errorf("decline %s: %w", rec.Reference, err)
+	}
+	s.enqueue(ctx, job)
+	slog.InfoContext(ctx, "booking declined", "booking", rec.Reference)
+	return s.view(rec), nil
+}
+
+// Cancel is the customer's, before the booked day: the slots are released,
+// the identity code deleted, and staff told. Cancelling twice is harmless.
+func (s *Service) Cancel(ctx context.Context, tok string) (View, error) {
+	return s.cancel(ctx, tok, true)
+}
+
+func (s *Service) cancel(ctx context.Context, tok string, retry bool) (View, error) {
+	c, _, err := s.verify(ctx, tok, token.Cancel)
+	if err != nil {
+		return View{}, err
+	}
+	rec, err := s.get(ctx, c.ID)
+	if err != nil {
+		return View{}, err
+	}
+	if rec.Status == Cancelled {
+		return s.view(rec), nil
+	}
+	if rec.Status == Declined {
+		return s.view(rec), errNotCancelable
+	}
+	now := s.now()
+	if !s.now().Before(s.dayStart(rec.Date)) {
+		return s.view(rec), ErrTooLate
+	}
+	was := rec.Status
+	rec.Status = Cancelled
+	job, err := s.job(now, "cancelled."+rec.Reference, rec, "booking-cancelled", s.reg.BookingContact, "fi", nil)
+	if err != nil {
+		return View{}, err
+	}
+	jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+	if err != nil {
+		return View{}, err
+	}
+	a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "booking.cancelled", Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
+	if err != nil {
+		return View{}, err
+	}
+	tx := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, bookingSK),
+		UpdateExpression:    aws.String("SET #status = :cancelled, cancelledAt = :now REMOVE remindOn, toInvoice"),
+		ConditionExpression: aws.String("#status = :was"), ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": sv(Cancelled), ":was": sv(was), ":now": sv(stamp(now))},
+	}}, {Delete: &types.Delete{TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, hetuSK)}}, jp, a}
+	if was == Accepted {
+		for _, slot := range slots(rec.Start, rec.End) {
+			tx = append(tx, types.TransactWriteItem{Update: &types.Update{
+				TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(capacityPK(rec.Resource, rec.Date), slot),
+				UpdateExpression: aws.String("SET used = used - :one"), ConditionExpression: aws.String("used >= :one"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": nv(1)},
+			}})
+		}
+	}
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+		if dynamo.CancelledBy(err) != nil && retry {
+			return s.cancel(ctx, tok, false) // the status moved under us: decide once more
+		}
+		return View{}, fmt.Errorf("cancel %s: %w", rec.Reference, err)
+	}
+	s.enqueue(ctx, job)
+	slog.InfoContext(ctx, "booking cancelled", "booking", rec.Reference, "was", was)
+	return s.view(rec), nil
+}
+
+// Remind mails the customers of tomorrow's accepted bookings once each.
+func (s *Service) Remind(ctx context.Context) (int, error) {
+	keys, err := s.keys.Keys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	tomorrow := helsinki.Today(now).AddDate(0, 0, 1).Format("2006-01-02")
+	day := helsinki.Today(now).Format("2006-01-02")
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.tables.Bookings), IndexName: aws.String("byReminder"),
+		KeyConditionExpression:    aws.String("remindOn = :d"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": sv(day)},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reminders of %s: %w", tomorrow, err)
+	}
+	sent := 0
+	for _, it := range out.Items {
+		pk, _ := it["pk"].(*types.AttributeValueMemberS)
+		if pk == nil {
+			continue
+		}
+		rec, err := s.get(ctx, strings.TrimPrefix(pk.Value, "BOOKING#"))
+		if err != nil || rec.Status != Accepted {
+			continue
+		}
+		job, err := s.job(now, "reminder."+rec.Reference, rec, "booking-reminder", rec.Email, rec.Lang, map[string]string{"cancelURL": s.cancelLink(keys, rec)})
+		if err != nil {
+			return sent, err
+		}
+		jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+		if err != nil {
+			return sent, err
+		}
+		tx := []types.TransactWriteItem{{Update: &types.Update{
+			TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, bookingSK),
+			UpdateExpression:    aws.String("SET remindedAt = :now REMOVE remindOn"),
+			ConditionExpression: aws.String("remindOn = :d AND #status = :accepted"), ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": sv(stamp(now)), ":d": sv(day), ":accepted": sv(Accepted)},
+		}}, jp}
+		if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+			if dynamo.CancelledBy(err) != nil {
+				continue // reminded or cancelled meanwhile
+			}
+			return sent, fmt.Errorf("remind %s: %w", rec.Reference, err)
+		}
+		s.enqueue(ctx, job)
+		sent++
+	}
+	if out.LastEvaluatedKey != nil {
+		slog.WarnContext(ctx, "more reminders than one page; the next run continues", "day", day)
+	}
+	return sent, nil
+}

@@ -1,0 +1,428 @@
+package booking
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"rekisteri/internal/helsinki"
+	"rekisteri/internal/hetu"
+	"rekisteri/internal/mail"
+	"rekisteri/internal/register"
+	"rekisteri/internal/token"
+	"rekisteri/internal/web"
+	"rekisteri/internal/ytunnus"
+)
+
+// bodyLimit is the most a booking form may send.
+const bodyLimit = 32 << 10
+
+// Routes returns the bookings endpoints.
+func (s *Service) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /bookings", web.Handle(s.form))
+	mux.Handle("POST /bookings", web.Handle(s.submit))
+	mux.Handle("GET /bookings/decision", web.Handle(s.decisionPage))
+	mux.Handle("POST /bookings/decision", web.Handle(s.decide))
+	mux.Handle("GET /bookings/cancel", web.Handle(s.cancelPage))
+	mux.Handle("POST /bookings/cancel", web.Handle(s.cancelPost))
+	return mux
+}
+
+var (
+	timeRE     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	postcodeRE = regexp.MustCompile(`^[0-9]{5}$`)
+	phoneChars = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", ".", "")
+	digitsRE   = regexp.MustCompile(`^\+?[0-9]+$`)
+)
+
+// NormalizePhone stores Finnish and international numbers alike as +<digits>.
+func NormalizePhone(s string) (string, bool) {
+	p := phoneChars.Replace(strings.TrimSpace(s))
+	if !digitsRE.MatchString(p) {
+		return "", false
+	}
+	switch {
+	case strings.HasPrefix(p, "+"):
+	case strings.HasPrefix(p, "00"):
+		p = "+" + p[2:]
+	case strings.HasPrefix(p, "0"):
+		p = "+358" + p[1:]
+	default:
+		return "", false
+	}
+	if n := len(p) - 1; n < 7 || n > 15 {
+		return "", false
+	}
+	return p, true
+}
+
+// Parse validates a booking request, with one message per field in lang.
+// The identity code is accepted only where it is needed: an invoice to a
+// private person (no business id).
+func (s *Service) Parse(f web.Form, lang string) (Request, web.FieldErrors) {
+	errs := web.FieldErrors{}
+	in := Request{Lang: lang}
+	text := func(name string, limit int, required bool) string {
+		v := f.Get(name)
+		switch {
+		case v == "" && required:
+			errs[name] = t(lang, "err.required")
+		case utf8.RuneCountInString(v) > limit:
+			errs[name] = t(lang, "err.long")
+		}
+		return v
+	}
+	res, ok := s.reg.Resource(f.Get("resource"))
+	if !ok {
+		errs["resource"] = t(lang, "err.resource")
+	}
+	in.Resource = res.ID
+	today := helsinki.Today(s.now())
+	if d, err := time.Parse("2006-01-02", f.Get("date")); err != nil {
+		errs["date"] = t(lang, "err.date")
+	} else if d.Before(today) {
+		errs["date"] = t(lang, "err.past")
+	} else if d.After(today.AddDate(0, 0, 365)) {
+		errs["date"] = t(lang, "err.far")
+	} else {
+		in.Date = d
+	}
+	in.Start, in.End = f.Get("start"), f.Get("end")
+	for _, k := range []string{"start", "end"} {
+		if !timeRE.MatchString(f.Get(k)) {
+			errs[k] = t(lang, "err.time")
+		}
+	}
+	if errs["start"] == "" && errs["end"] == "" && in.End <= in.Start {
+		errs["end"] = t(lang, "err.order")
+	}
+	maxP := 500
+	if ok && res.MaxParticipants > 0 {
+		maxP = min(maxP, res.MaxParticipants)
+	}
+	if n, err := strconv.Atoi(f.Get("participants")); err != nil || n < 1 || n > maxP {
+		errs["participants"] = fmt.Sprintf(t(lang, "err.participants"), maxP)
+	} else {
+		in.Participants = n
+	}
+	in.FirstName = text("first_name", 100, true)
+	in.LastName = text("last_name", 100, true)
+	in.Email = f.Get("email")
+	if !mail.ValidAddress(in.Email) {
+		errs["email"] = t(lang, "err.email")
+	}
+	if p := f.Get("phone"); p != "" {
+		if n, ok := NormalizePhone(p); ok {
+			in.Phone = n
+		} else {
+			errs["phone"] = t(lang, "err.phone")
+		}
+	}
+	in.Organisation = text("organisation", 200, false)
+	if b := f.Get("business_id"); b != "" {
+		if id, err := ytunnus.Parse(b); err != nil {
+			errs["business_id"] = t(lang, "err.businessid")
+		} else {
+			in.BusinessID = id.String()
+		}
+	}
+	in.Payment = f.Get("payment")
+	if in.Payment != "card" && in.Payment != "invoice" {
+		errs["payment"] = t(lang, "err.payment")
+	}
+	in.Notes = text("notes", 2000, false)
+	invoice := in.Payment == "invoice"
+	in.Street = text("street", 200, invoice)
+	in.City = text("city", 100, invoice)
+	in.Postcode = f.Get("postcode")
+	if in.Postcode == "" && invoice {
+		errs["postcode"] = t(lang, "err.required")
+	} else if in.Postcode != "" && !postcodeRE.MatchString(in.Postcode) {
+		errs["postcode"] = t(lang, "err.postcode")
+	}
+	raw := f.Get("hetu")
+	needHetu := invoice && in.BusinessID == ""
+	switch {
+	case raw == "" && needHetu:
+		errs["hetu"] = t(lang, "err.hetu.need")
+	case raw != "" && !needHetu:
+		errs["hetu"] = t(lang, "err.hetu.unasked")
+	case raw != "":
+		code, err := hetu.Parse(raw)
+		if err != nil {
+			errs["hetu"] = t(lang, "err.hetu")
+		} else {
+			in.Hetu = code.String()
+		}
+	}
+	return in, errs
+}
+
+func (s *Service) submit(w http.ResponseWriter, r *http.Request) error {
+	f, err := web.Decode(w, r, bodyLimit)
+	if err != nil {
+		return err
+	}
+	lang := web.Lang(r, f)
+	if f.Get("website") != "" {
+		// A bot: the same answer, nothing kept, nothing sealed.
+		return s.received(w, r, lang, newReference())
+	}
+	in, errs := s.Parse(f, lang)
+	if len(errs) > 0 {
+		if web.WantsJSON(r) {
+			return errs
+		}
+		return s.renderForm(w, http.StatusBadRequest, lang, f, errs)
+	}
+	ref, err := s.Submit(r.Context(), in)
+	if err != nil {
+		return web.Unavailable(err)
+	}
+	return s.received(w, r, lang, ref)
+}
+
+func (s *Service) received(w http.ResponseWriter, r *http.Request, lang, ref string) error {
+	if web.WantsJSON(r) {
+		web.JSON(w, http.StatusAccepted, map[string]string{"status": "received", "reference": ref})
+		return nil
+	}
+	web.Message(w, http.StatusAccepted, lang, t(lang, "received.title"), fmt.Sprintf(t(lang, "received.body"), ref))
+	return nil
+}
+
+type resourceOption struct {
+	ID              string `json:"id"`
+	Label           string `json:"label"`
+	Capacity        int    `json:"capacity"`
+	MaxParticipants int    `json:"maxParticipants"`
+}
+
+func (s *Service) form(w http.ResponseWriter, r *http.Request) error {
+	f, _ := web.Decode(w, r, bodyLimit)
+	lang := web.Lang(r, f)
+	if web.WantsJSON(r) {
+		var res []resourceOption
+		for _, x := range s.reg.Resources {
+			res = append(res, resourceOption{x.ID, x.Name.In(lang), x.Capacity, x.MaxParticipants})
+		}
+		type field struct {
+			Name     string `json:"name"`
+			Label    string `json:"label"`
+			Required string `json:"required"`
+		}
+		fields := []field{
+			{"resource", t(lang, "resource"), "always"}, {"date", t(lang, "date"), "always"}, {"start", t(lang, "start"), "always"},
+			{"end", t(lang, "end"), "always"}, {"participants", t(lang, "participants"), "always"}, {"first_name", t(lang, "first_name"), "always"},
+			{"last_name", t(lang, "last_name"), "always"}, {"email", t(lang, "email"), "always"}, {"phone", t(lang, "phone"), "no"},
+			{"organisation", t(lang, "organisation"), "no"}, {"business_id", t(lang, "business_id"), "no"}, {"payment", t(lang, "payment"), "always"},
+			{"street", t(lang, "street"), "invoice"}, {"postcode", t(lang, "postcode"), "invoice"}, {"city", t(lang, "city"), "invoice"},
+			{"hetu", t(lang, "hetu"), "invoice without business_id; refused otherwise"}, {"notes", t(lang, "notes"), "no"},
+		}
+		web.JSON(w, http.StatusOK, map[string]any{"lang": lang, "resources": res, "fields": fields, "payment": []string{"card", "invoice"}})
+		return nil
+	}
+	return s.renderForm(w, http.StatusOK, lang, f, nil)
+}
+
+var formTmpl = template.Must(template.New("booking").Parse(`
+<nav>{{range .Langs}}<a href="/bookings?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
+<p>{{.T.intro}}</p>
+{{if .Errors}}<div class="err" role="alert">{{range .Errors}}<p>{{.}}</p>{{end}}</div>{{end}}
+<form method="post" action="/bookings?lang={{.Lang}}" novalidate>
+<input type="hidden" name="lang" value="{{.Lang}}">
+<label for="resource">{{.T.resource}}</label>
+<select id="resource" name="resource">{{range .Resources}}<option value="{{.ID}}"{{if eq .ID ($.Value "resource")}} selected{{end}}>{{.Label}}</option>{{end}}</select>
+<label for="date">{{.T.date}}</label><input type="date" id="date" name="date" value="{{.Value "date"}}">
+<label for="start">{{.T.start}}</label><input type="time" id="start" name="start" value="{{.Value "start"}}">
+<label for="end">{{.T.end}}</label><input type="time" id="end" name="end" value="{{.Value "end"}}">
+<label for="participants">{{.T.participants}}</label><input type="number" id="participants" name="participants" min="1" max="500" value="{{.Value "participants"}}">
+<label for="first_name">{{.T.first_name}}</label><input type="text" id="first_name" name="first_name" autocomplete="given-name" value="{{.Value "first_name"}}">
+<label for="last_name">{{.T.last_name}}</label><input type="text" id="last_name" name="last_name" autocomplete="family-name" value="{{.Value "last_name"}}">
+<label for="email">{{.T.email}}</label><input type="email" id="email" name="email" autocomplete="email" value="{{.Value "email"}}">
+<label for="phone">{{.T.phone}}</label><input type="text" id="phone" name="phone" autocomplete="tel" value="{{.Value "phone"}}">
+<label for="organisation">{{.T.organisation}}</label><input type="text" id="organisation" name="organisation" value="{{.Value "organisation"}}">
+<label for="business_id">{{.T.business_id}}</label><input type="text" id="business_id" name="business_id" value="{{.Value "business_id"}}">
+<fieldset><legend>{{.T.payment}}</legend>
+<div class="check"><input type="radio" id="payment-card" name="payment" value="card"{{if eq ($.Value "payment") "card"}} checked{{end}}><label for="payment-card">{{.T.card}}</label></div>
+<div class="check"><input type="radio" id="payment-invoice" name="payment" value="invoice"{{if eq ($.Value "payment") "invoice"}} checked{{end}}><label for="payment-invoice">{{.T.invoice}}</label></div>
+<label for="street">{{.T.street}}</label><input type="text" id="street" name="street" autocomplete="street-address" value="{{.Value "street"}}">
+<label for="postcode">{{.T.postcode}}</label><input type="text" id="postcode" name="postcode" inputmode="numeric" autocomplete="postal-code" value="{{.Value "postcode"}}">
+<label for="city">{{.T.city}}</label><input type="text" id="city" name="city" value="{{.Value "city"}}">
+<label for="hetu">{{.T.hetu}}</label><input type="text" id="hetu" name="hetu" autocomplete="off" spellcheck="false">
+</fieldset>
+<label for="notes">{{.T.notes}}</label><textarea id="notes" name="notes" rows="4" maxlength="2000">{{.Value "notes"}}</textarea>
+<div class="hp" aria-hidden="true"><label for="website">{{.T.website}}</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
+<button type="submit">{{.T.submit}}</button>
+</form>`))
+
+type formData struct {
+	Lang      string
+	Langs     []string
+	Resources []resourceOption
+	Errors    []string
+	T         map[string]string
+	form      web.Form
+}
+
+// Value refills a field after an error; the identity code never comes back.
+func (d formData) Value(name string) string {
+	if name == "hetu" {
+		return ""
+	}
+	return d.form.Get(name)
+}
+
+func (s *Service) renderForm(w http.ResponseWriter, status int, lang string, f web.Form, errs web.FieldErrors) error {
+	d := formData{Lang: lang, Langs: register.Languages, T: map[string]string{}, form: f}
+	for k := range texts["fi"] {
+		d.T[strings.TrimPrefix(k, "form.")] = t(lang, k)
+	}
+	for _, x := range s.reg.Resources {
+		d.Resources = append(d.Resources, resourceOption{x.ID, x.Name.In(lang), x.Capacity, x.MaxParticipants})
+	}
+	for _, m := range errs {
+		d.Errors = append(d.Errors, m)
+	}
+	slices.Sort(d.Errors)
+	return web.Render(w, status, lang, t(lang, "form.title"), formTmpl, d)
+}
+
+// Staff pages are in Finnish: they are the museum's own working language.
+var decisionTmpl = template.Must(template.New("decision").Parse(`
+<p><strong>{{.V.Reference}}</strong> — tila: <strong>{{.V.Status}}</strong></p>
+<table>
+<tr><th>Resurssi</th><td>{{.V.Resource}}</td></tr>
+<tr><th>Aika</th><td>{{.V.Date}} klo {{.V.Start}}–{{.V.End}}</td></tr>
+<tr><th>Osallistujia</th><td>{{.V.Participants}}</td></tr>
+<tr><th>Varaaja</th><td>{{.V.Name}}, {{.V.Email}} {{.V.Phone}}</td></tr>
+<tr><th>Organisaatio</th><td>{{.V.Organisation}} {{.V.BusinessID}}</td></tr>
+<tr><th>Maksu</th><td>{{.V.Payment}}{{if .V.Address}}; {{.V.Address}}{{end}}</td></tr>
+<tr><th>Henkilötunnus</th><td>{{if .V.HetuGiven}}annettu (salattu; vain laskutusaineistossa){{else}}ei annettu{{end}}</td></tr>
+<tr><th>Lisätiedot</th><td>{{.V.Notes}}</td></tr>
+</table>
+{{if .Message}}<p class="err" role="alert">{{.Message}}</p>{{end}}
+{{if eq .V.Status "pending"}}
+<form method="post" action="/bookings/decision"><input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="action" value="accept"><button type="submit">Hyväksy</button></form>
+<form method="post" action="/bookings/decision"><input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="action" value="decline">
+<label for="reason">Hylkäyksen syy (lähetetään asiakkaalle)</label><textarea id="reason" name="reason" rows="3" maxlength="1000" required></textarea>
+<button type="submit">Hylkää</button></form>{{end}}`))
+
+func (s *Service) decisionPage(w http.ResponseWriter, r *http.Request) error {
+	f, _ := web.Decode(w, r, bodyLimit)
+	tok := f.Get("token")
+	v, err := s.Lookup(r.Context(), tok, token.Decide)
+	if err != nil {
+		return s.linkError(w, r, "fi", err)
+	}
+	return web.Render(w, http.StatusOK, "fi", "Varauspyyntö "+v.Reference, decisionTmpl, map[string]any{"V": v, "Token": tok})
+}
+
+func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
+	f, err := web.Decode(w, r, bodyLimit)
+	if err != nil {
+		return err
+	}
+	tok := f.Get("token")
+	var v View
+	switch f.Get("action") {
+	case "accept":
+		v, err = s.Accept(r.Context(), tok)
+	case "decline":
+		reason := f.Get("reason")
+		if reason == "" || utf8.RuneCountInString(reason) > 1000 {
+			return web.FieldErrors{"reason": "Kirjoita hylkäyksen syy (enintään 1000 merkkiä); se lähetetään asiakkaalle."}
+		}
+		v, err = s.Decline(r.Context(), tok, reason)
+	default:
+		return web.FieldErrors{"action": "Valitse hyväksy tai hylkää."}
+	}
+	status, msg := http.StatusOK, ""
+	switch {
+	case errors.Is(err, ErrAlreadyDone):
+		status, msg = http.StatusConflict, "Varaus on jo käsitelty: tila on "+v.Status+". Mitään ei muutettu."
+	case errors.Is(err, ErrFull):
+		status, msg = http.StatusConflict, "Resurssi on jo täyteen varattu osan tästä ajasta. Varausta ei hyväksytty; hylkää se syyn kanssa tai sovi muusta ajasta."
+	case err != nil:
+		return s.linkError(w, r, "fi", err)
+	}
+	if web.WantsJSON(r) {
+		body := map[string]string{"status": v.Status, "reference": v.Reference}
+		if msg != "" {
+			body["error"] = msg
+		}
+		web.JSON(w, status, body)
+		return nil
+	}
+	return web.Render(w, status, "fi", "Varauspyyntö "+v.Reference, decisionTmpl, map[string]any{"V": v, "Token": tok, "Message": msg})
+}
+
+var cancelTmpl = template.Must(template.New("cancel").Parse(`<p>{{.Body}}</p>
+<form method="post" action="/bookings/cancel?lang={{.Lang}}"><input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="lang" value="{{.Lang}}"><button type="submit">{{.Button}}</button></form>`))
+
+func (s *Service) cancelPage(w http.ResponseWriter, r *http.Request) error {
+	f, _ := web.Decode(w, r, bodyLimit)
+	lang := web.Lang(r, f)
+	tok := f.Get("token")
+	v, err := s.Lookup(r.Context(), tok, token.Cancel)
+	if err != nil {
+		return s.linkError(w, r, lang, err)
+	}
+	if v.Status == Cancelled {
+		web.Message(w, http.StatusOK, lang, t(lang, "cancelled.title"), fmt.Sprintf(t(lang, "cancelled.body"), v.Reference))
+		return nil
+	}
+	return web.Render(w, http.StatusOK, lang, t(lang, "cancel.title"), cancelTmpl, map[string]string{
+		"Body": fmt.Sprintf(t(lang, "cancel.body"), v.Reference, v.Date, v.Start, v.End), "Button": t(lang, "cancel.button"), "Token": tok, "Lang": lang,
+	})
+}
+
+func (s *Service) cancelPost(w http.ResponseWriter, r *http.Request) error {
+	f, err := web.Decode(w, r, bodyLimit)
+	if err != nil {
+		return err
+	}
+	lang := web.Lang(r, f)
+	v, err := s.Cancel(r.Context(), f.Get("token"))
+	if err != nil {
+		return s.linkError(w, r, lang, err)
+	}
+	if web.WantsJSON(r) {
+		web.JSON(w, http.StatusOK, map[string]string{"status": "cancelled", "reference": v.Reference})
+		return nil
+	}
+	web.Message(w, http.StatusOK, lang, t(lang, "cancelled.title"), fmt.Sprintf(t(lang, "cancelled.body"), v.Reference))
+	return nil
+}
+
+func (s *Service) linkError(w http.ResponseWriter, r *http.Request, lang string, err error) error {
+	status, key := http.StatusBadRequest, ""
+	switch {
+	case errors.Is(err, ErrLinkExpired):
+		key = "link.expired"
+	case errors.Is(err, ErrLinkInvalid):
+		key = "link.invalid"
+	case errors.Is(err, ErrNotFound):
+		status, key = http.StatusNotFound, "link.notfound"
+	case errors.Is(err, ErrTooLate):
+		status, key = http.StatusConflict, "toolate"
+	case errors.Is(err, errNotCancelable):
+		status, key = http.StatusConflict, "notcancelable"
+	default:
+		return web.Unavailable(err)
+	}
+	if web.WantsJSON(r) {
+		web.JSON(w, status, map[string]string{"error": t(lang, key)})
+		return nil
+	}
+	web.Message(w, status, lang, t(lang, "link.title"), t(lang, key))
+	return nil
+}
