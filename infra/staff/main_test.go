@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"rekisteri/infra/local"
+	"rekisteri/internal/helsinki"
+	"rekisteri/internal/register"
+)
+
+// TestStaffCommands runs both commands through run(), the tool's entry
+// point, against a local stack with data made through the public endpoints.
+func TestStaffCommands(t *testing.T) {
+	ctx := context.Background()
+	root, _ := filepath.Abs("../..")
+	srv := httptest.NewUnstartedServer(nil)
+	stack, err := local.Start(ctx, local.Options{
+		RepoRoot: root, Prefix: "staff" + time.Now().Format("150405"), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
+		DynamoDBURL: os.Getenv("REKISTERI_TEST_DYNAMODB"), MotoURL: os.Getenv("REKISTERI_TEST_MOTO"), LogDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Stop()
+	srv.Config.Handler = stack.Handler()
+	srv.Start()
+	defer srv.Close()
+	postJSON := func(path string, body any) map[string]string {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]string
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+
+	date := helsinki.Today(time.Now()).AddDate(0, 0, 10).Format("2006-01-02")
+	month := date[:7]
+	ref := postJSON("/bookings", map[string]any{
+		"resource": "guide", "date": date, "start": "13:00", "end": "14:00", "participants": 12,
+		"first_name": "Pekka", "last_name": "Puupää", "email": "pekka@example.com", "payment": "invoice",
+		"street": "Koivutie 1", "postcode": "02200", "city": "Espoo", "hetu": "131052-308T",
+	})["reference"]
+	if err := stack.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mails, _ := stack.SentMail(ctx)
+	var decision string
+	for _, m := range mails {
+		if m.Parsed.To == register.MustLoad("museum").BookingContact && strings.Contains(m.Parsed.Subject, ref) {
+			for _, l := range m.Links() {
+				if strings.Contains(l, "/bookings/decision") {
+					decision = l
+				}
+			}
+		}
+	}
+	u, _ := url.Parse(decision)
+	if got := postJSON("/bookings/decision", map[string]string{"token": u.Query().Get("token"), "action": "accept"}); got["status"] != "accepted" {
+		t.Fatalf("accept: %v", got)
+	}
+
+	csvPath := filepath.Join(t.TempDir(), "invoices.csv")
+	var out bytes.Buffer
+	err = run(ctx, []string{"invoices", "-from", month, "-to", month, "-csv", csvPath, "-actor", "laskuttaja",
+		"-bookings-table", stack.Resolve("BookingsTable"), "-audit-table", stack.Resolve("AuditTable")}, &out)
+	if err != nil || !strings.Contains(out.String(), "1 bookings written") {
+		t.Fatalf("invoices: %v %s", err, out.String())
+	}
+	f, _ := os.Open(csvPath)
+	rows, _ := csv.NewReader(f).ReadAll()
+	f.Close()
+	if len(rows) != 2 || rows[1][0] != ref || rows[1][9] != "131052-308T" {
+		t.Fatalf("invoice CSV: %v", rows)
+	}
+	if info, _ := os.Stat(csvPath); info.Mode().Perm() != 0o600 {
+		t.Errorf("the invoice CSV holds identity codes; mode %v, want 0600", info.Mode().Perm())
+	}
+	if err := run(ctx, []string{"invoices", "-csv", csvPath, "-actor", "x", "-bookings-table", "b", "-audit-table", "a"}, &out); err == nil {
+		t.Fatal("the tool must refuse to overwrite an existing CSV")
+	}
+
+	for i := range 6 {
+		postJSON("/feedback", map[string]any{"visit_date": helsinki.Today(time.Now()).Format("2006-01-02"), "age_group": "18-29", "transport": []string{"walk", "walk", "walk", "walk", "walk", "car"}[i]})
+	}
+	stats := filepath.Join(t.TempDir(), "stats.csv")
+	out.Reset()
+	thisMonth := time.Now().UTC().Format("2006-01")
+	if err := run(ctx, []string{"feedback-stats", "-from", thisMonth, "-to", thisMonth, "-csv", stats, "-table", stack.Resolve("FeedbackTable")}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "18-29") || !strings.Contains(out.String(), "<5") {
+		t.Fatalf("stats table:\n%s", out.String())
+	}
+	b, _ := os.ReadFile(stats)
+	if !strings.Contains(string(b), "age_group,18-29,6") || !strings.Contains(string(b), "transport,car,<5") {
+		t.Fatalf("stats CSV:\n%s", b)
+	}
+}
