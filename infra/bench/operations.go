@@ -25,6 +25,7 @@ import (
 
 	"rekisteri/infra/awsprobe"
 	"rekisteri/infra/local"
+	"rekisteri/internal/helsinki"
 	"rekisteri/internal/mail"
 )
 
@@ -103,6 +104,9 @@ func measureOperations(ctx context.Context, root, logDir string, nDup, nFaults i
 		return rep, err
 	}
 	if err := b.feedback(ctx, &rep); err != nil {
+		return rep, err
+	}
+	if err := b.bookings(ctx, &rep); err != nil {
 		return rep, err
 	}
 	if err := b.duplicates(ctx, &rep, nDup); err != nil {
@@ -270,6 +274,67 @@ func (b *bench) feedback(ctx context.Context, rep *opsReport) error {
 		}
 		rep.Ops = append(rep.Ops, opResult{Name: c.name, Goal: signupGoal, Counts: b.rec.Snapshot()})
 	}
+	return b.stack.Drain(ctx)
+}
+
+// bookings counts the AWS calls of booking requests (paid by card, and by
+// invoice with an identity code to seal) and of a staff decision.
+func (b *bench) bookings(ctx context.Context, rep *opsReport) error {
+	progress("measuring bookings")
+	day := helsinki.Today(time.Now()).AddDate(0, 0, 20).Format("2006-01-02")
+	form := func(addr string, invoice bool) map[string]any {
+		f := map[string]any{"resource": "guide", "date": day, "start": "10:00", "end": "11:00", "participants": 5,
+			"first_name": "Bench", "last_name": "Mark", "email": addr, "payment": "card"}
+		if invoice {
+			f["payment"], f["street"], f["postcode"], f["city"], f["hetu"] = "invoice", "Tie 1", "02100", "Espoo", "010594Y9032"
+		}
+		return f
+	}
+	// Warm-up: the first request of a process reads the secrets.
+	if code, body := b.post(ctx, "/bookings", form(b.address(), false)); code != http.StatusAccepted {
+		return fmt.Errorf("booking warm-up answered %d: %s", code, body)
+	}
+	var ref string
+	for _, c := range []struct {
+		name    string
+		invoice bool
+		goal    int
+	}{{"booking request, card (sync)", false, signupGoal}, {"booking request, invoice + identity code (sync)", true, signupGoal + 1}} {
+		b.rec.Reset()
+		code, body := b.post(ctx, "/bookings", form(b.address(), c.invoice))
+		if code != http.StatusAccepted {
+			return fmt.Errorf("%s answered %d: %s", c.name, code, body)
+		}
+		rep.Ops = append(rep.Ops, opResult{Name: c.name, Goal: c.goal, Counts: b.rec.Snapshot()})
+		var out struct{ Reference string }
+		_ = json.Unmarshal([]byte(body), &out)
+		ref = out.Reference
+	}
+	if err := b.stack.Drain(ctx); err != nil {
+		return err
+	}
+	mails, err := b.stack.SentMail(ctx)
+	if err != nil {
+		return err
+	}
+	var tok string
+	for _, m := range mails {
+		if strings.Contains(m.Parsed.Subject, ref) {
+			for _, l := range m.Links() {
+				if u, err := url.Parse(l); err == nil && u.Path == "/bookings/decision" {
+					tok = u.Query().Get("token")
+				}
+			}
+		}
+	}
+	if tok == "" {
+		return fmt.Errorf("no staff decision link for %s", ref)
+	}
+	b.rec.Reset()
+	if code, body := b.post(ctx, "/bookings/decision", map[string]any{"token": tok, "action": "accept"}); code != http.StatusOK {
+		return fmt.Errorf("accept answered %d: %s", code, body)
+	}
+	rep.Ops = append(rep.Ops, opResult{Name: "booking decision, accept (sync)", Counts: b.rec.Snapshot()})
 	return b.stack.Drain(ctx)
 }
 

@@ -60,7 +60,7 @@ type dynamoAPI interface {
 }
 
 type queue interface {
-	Send(ctx context.Context, m sqsqueue.Message) error
+	SendAll(ctx context.Context, ms ...sqsqueue.Message) error
 }
 
 type keySource interface {
@@ -296,11 +296,15 @@ func (s *Service) job(now time.Time, id string, rec record, tmpl, to, lang strin
 	return mail.NewJob(s.reg, now, id, rec.SubjectKey, to, tmpl, lang, params)
 }
 
+// enqueue queues the jobs' ids in one call. The jobs are already durable in
+// the outbox, so a failure here only delays them until the relay.
 func (s *Service) enqueue(ctx context.Context, jobs ...mail.Job) {
+	ms := make([]sqsqueue.Message, 0, len(jobs))
 	for _, j := range jobs {
-		if err := s.mail.Send(ctx, sqsqueue.Message{Op: "send", ID: j.ID()}); err != nil {
-			slog.WarnContext(ctx, "mail left for the relay", "mail", j.ID(), "err", err)
-		}
+		ms = append(ms, sqsqueue.Message{Op: "send", ID: j.ID()})
+	}
+	if err := s.mail.SendAll(ctx, ms...); err != nil {
+		slog.WarnContext(ctx, "mail left for the relay", "count", len(ms), "err", err)
 	}
 }
 

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
 // Message is the whole body of every message: what to do, to which record.
@@ -35,6 +37,7 @@ func (m Message) Validate() error {
 
 type sender interface {
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
 }
 
 // Queue sends messages to one SQS queue.
@@ -55,6 +58,29 @@ func (q *Queue) Send(ctx context.Context, m Message) error {
 	_, err := q.api.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q.url), MessageBody: aws.String(string(body))})
 	if err != nil {
 		return fmt.Errorf("send %s %s: %w", m.Op, m.ID, err)
+	}
+	return nil
+}
+
+// SendAll puts up to ten messages on the queue in one call.
+func (q *Queue) SendAll(ctx context.Context, ms ...Message) error {
+	if len(ms) == 1 {
+		return q.Send(ctx, ms[0])
+	}
+	in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.url)}
+	for i, m := range ms {
+		if err := m.Validate(); err != nil {
+			return err
+		}
+		body, _ := json.Marshal(m)
+		in.Entries = append(in.Entries, types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))})
+	}
+	out, err := q.api.SendMessageBatch(ctx, in)
+	if err != nil {
+		return fmt.Errorf("send %d messages: %w", len(ms), err)
+	}
+	if len(out.Failed) > 0 {
+		return fmt.Errorf("send %d messages: %d failed (%s)", len(ms), len(out.Failed), aws.ToString(out.Failed[0].Code))
 	}
 	return nil
 }

@@ -131,8 +131,9 @@ func TestValidate(t *testing.T) {
 }
 
 type fakeSender struct {
-	calls []*sqs.SendMessageInput
-	err   error
+	batches []*sqs.SendMessageBatchInput
+	calls   []*sqs.SendMessageInput
+	err     error
 }
 
 func (f *fakeSender) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
@@ -141,6 +142,31 @@ func (f *fakeSender) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ 
 		return nil, f.err
 	}
 	return &sqs.SendMessageOutput{MessageId: aws.String("sqs-1")}, nil
+}
+
+func (f *fakeSender) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	f.batches = append(f.batches, in)
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &sqs.SendMessageBatchOutput{}, nil
+}
+
+func TestQueueSendAll(t *testing.T) {
+	f := &fakeSender{}
+	q := New(f, "https://sqs.example/q")
+	if err := q.SendAll(context.Background(), Message{Op: "send", ID: "a.1"}, Message{Op: "send", ID: "b.2"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.batches) != 1 || len(f.batches[0].Entries) != 2 || len(f.calls) != 0 {
+		t.Fatalf("two messages should go in one batch call: %d batches, %d single calls", len(f.batches), len(f.calls))
+	}
+	if *f.batches[0].Entries[1].MessageBody != `{"op":"send","id":"b.2"}` {
+		t.Fatalf("body: %s", *f.batches[0].Entries[1].MessageBody)
+	}
+	if err := q.SendAll(context.Background(), Message{Op: "send", ID: "ok"}, Message{Op: "send", ID: "x@y.fi"}); err == nil || len(f.batches) != 1 {
+		t.Fatal("a batch with an address in it must be refused before any call")
+	}
 }
 
 func TestQueueSend(t *testing.T) {
