@@ -77,11 +77,16 @@ func run(root string, port, ddbPort, motoPort int) error {
 rekisteri is running locally.
 
   Newsletter signup form   %[1]s/newsletter      (?lang=fi|sv|en)
-  Mail sent by the system  %[1]s/_local/mail
+  Visitor survey           %[1]s/feedback
+  Resource booking         %[1]s/bookings
+  Mail sent by the system  %[1]s/_local/mail       (staff mail too: decision links are there)
   Local index              %[1]s/
   Run schedules now        curl -X POST %[1]s/_local/schedules
   DynamoDB Local           %[2]s
   moto (SQS, SES, KMS, S3) %[3]s
+
+  Staff tool               go run ./infra/staff feedback-stats -local
+                           go run ./infra/staff invoices -local -actor "$USER" -csv invoices.csv
 
 Ctrl-C stops everything.
 `, base, stack.Emulators.DynamoDBURL, stack.Emulators.MotoURL)
@@ -122,6 +127,8 @@ var indexPage = template.Must(template.New("i").Parse(`<!doctype html><html lang
 <h1>rekisteri — local stack</h1>
 <ul>
 <li>Newsletter: <a href="/newsletter?lang=fi">suomeksi</a> · <a href="/newsletter?lang=sv">på svenska</a> · <a href="/newsletter?lang=en">in English</a></li>
+<li>Visitor survey: <a href="/feedback?lang=fi">suomeksi</a> · <a href="/feedback?lang=sv">på svenska</a> · <a href="/feedback?lang=en">in English</a></li>
+<li>Resource booking: <a href="/bookings?lang=fi">suomeksi</a> · <a href="/bookings?lang=sv">på svenska</a> · <a href="/bookings?lang=en">in English</a></li>
 <li><a href="/_local/mail">Mail sent by the system</a></li>
 </ul>
 <h2>Schedules</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>

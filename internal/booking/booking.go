@@ -298,6 +298,25 @@ func (s *Service) job(now time.Time, id string, rec record, tmpl, to, lang strin
 
 // enqueue queues the jobs' ids in one call. The jobs are already durable in
 // the outbox, so a failure here only delays them until the relay.
+// notify prepares, for one transaction, a mail about rec and an audit entry
+// of event: the two things every decision and cancellation writes.
+func (s *Service) notify(now time.Time, rec record, tmpl, to, lang, event string, extra map[string]string) (mail.Job, []types.TransactWriteItem, error) {
+	id := strings.TrimPrefix(tmpl, "booking-") + "." + rec.Reference
+	job, err := s.job(now, id, rec, tmpl, to, lang, extra)
+	if err != nil {
+		return mail.Job{}, nil, err
+	}
+	jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+	if err != nil {
+		return mail.Job{}, nil, err
+	}
+	a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: event, Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
+	if err != nil {
+		return mail.Job{}, nil, err
+	}
+	return job, []types.TransactWriteItem{jp, a}, nil
+}
+
 func (s *Service) enqueue(ctx context.Context, jobs ...mail.Job) {
 	ms := make([]sqsqueue.Message, 0, len(jobs))
 	for _, j := range jobs {
@@ -308,19 +327,9 @@ func (s *Service) enqueue(ctx context.Context, jobs ...mail.Job) {
 	}
 }
 
-func (s *Service) link(path, tok, lang string) string {
-	u := *s.baseURL
-	u.Path = strings.TrimRight(u.Path, "/") + path
-	u.RawQuery = url.Values{"token": {tok}, "lang": {lang}}.Encode()
-	return u.String()
-}
+func (s *Service) link(path, tok, lang string) string { return token.Link(s.baseURL, path, tok, lang) }
 
-func (s *Service) privacyURL(lang string) string {
-	u := *s.baseURL
-	u.Path = strings.TrimRight(u.Path, "/") + "/privacy"
-	u.RawQuery = url.Values{"register": {s.reg.ID}, "lang": {lang}}.Encode()
-	return u.String()
-}
+func (s *Service) privacyURL(lang string) string { return s.reg.NoticeURL(s.baseURL, lang) }
 
 // decisionLink is staff's Accept/Decline link; it works until the booked day ends.
 func (s *Service) decisionLink(keys keyring.Keys, rec record) string {
@@ -454,19 +463,11 @@ func (s *Service) Accept(ctx context.Context, tok string) (View, error) {
 		}})
 	}
 	rec.Status = Accepted
-	job, err := s.job(now, "accepted."+rec.Reference, rec, "booking-accepted", rec.Email, rec.Lang, map[string]string{"cancelURL": s.cancelLink(keys, rec)})
+	job, more, err := s.notify(now, rec, "booking-accepted", rec.Email, rec.Lang, "booking.accepted", map[string]string{"cancelURL": s.cancelLink(keys, rec)})
 	if err != nil {
 		return View{}, err
 	}
-	jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
-	if err != nil {
-		return View{}, err
-	}
-	a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "booking.accepted", Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
-	if err != nil {
-		return View{}, err
-	}
-	tx = append(tx, jp, a)
+	tx = append(tx, more...)
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
 		codes := dynamo.CancelledBy(err)
 		if codes == nil {
@@ -503,15 +504,7 @@ func (s *Service) Decline(ctx context.Context, tok, reason string) (View, error)
 	}
 	now := s.now()
 	rec.Status, rec.DeclineReason = Declined, reason
-	job, err := s.job(now, "declined."+rec.Reference, rec, "booking-declined", rec.Email, rec.Lang, nil)
-	if err != nil {
-		return View{}, err
-	}
-	jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
-	if err != nil {
-		return View{}, err
-	}
-	a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "booking.declined", Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
+	job, more, err := s.notify(now, rec, "booking-declined", rec.Email, rec.Lang, "booking.declined", nil)
 	if err != nil {
 		return View{}, err
 	}
@@ -520,7 +513,8 @@ func (s *Service) Decline(ctx context.Context, tok, reason string) (View, error)
 		UpdateExpression:    aws.String("SET #status = :declined, declineReason = :reason, decidedAt = :now"),
 		ConditionExpression: aws.String("#status = :pending"), ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":declined": sv(Declined), ":pending": sv(Pending), ":reason": sv(reason), ":now": sv(stamp(now))},
-	}}, {Delete: &types.Delete{TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, hetuSK)}}, jp, a}
+	}}, {Delete: &types.Delete{TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, hetuSK)}}}
+	tx = append(tx, more...)
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
 		if dynamo.CancelledBy(err) != nil {
 			latest, _ := s.get(ctx, rec.Reference)
@@ -560,15 +554,7 @@ func (s *Service) cancel(ctx context.Context, tok string, retry bool) (View, err
 	}
 	was := rec.Status
 	rec.Status = Cancelled
-	job, err := s.job(now, "cancelled."+rec.Reference, rec, "booking-cancelled", s.reg.BookingContact, "fi", nil)
-	if err != nil {
-		return View{}, err
-	}
-	jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
-	if err != nil {
-		return View{}, err
-	}
-	a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "booking.cancelled", Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
+	job, more, err := s.notify(now, rec, "booking-cancelled", s.reg.BookingContact, "fi", "booking.cancelled", nil)
 	if err != nil {
 		return View{}, err
 	}
@@ -577,7 +563,8 @@ func (s *Service) cancel(ctx context.Context, tok string, retry bool) (View, err
 		UpdateExpression:    aws.String("SET #status = :cancelled, cancelledAt = :now REMOVE remindOn, toInvoice"),
 		ConditionExpression: aws.String("#status = :was"), ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": sv(Cancelled), ":was": sv(was), ":now": sv(stamp(now))},
-	}}, {Delete: &types.Delete{TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, hetuSK)}}, jp, a}
+	}}, {Delete: &types.Delete{TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, hetuSK)}}}
+	tx = append(tx, more...)
 	if was == Accepted {
 		for _, slot := range slots(rec.Start, rec.End) {
 			tx = append(tx, types.TransactWriteItem{Update: &types.Update{

@@ -279,19 +279,9 @@ func (s *Service) unsubscribeToken(keys keyring.Keys, sk string, lists []string)
 	return token.Sign(keys.Token, token.Claims{Purpose: token.Unsubscribe, Subject: sk, Lists: lists})
 }
 
-func (s *Service) link(path, tok, lang string) string {
-	u := *s.baseURL
-	u.Path = strings.TrimRight(u.Path, "/") + path
-	u.RawQuery = url.Values{"token": {tok}, "lang": {lang}}.Encode()
-	return u.String()
-}
+func (s *Service) link(path, tok, lang string) string { return token.Link(s.baseURL, path, tok, lang) }
 
-func (s *Service) privacyURL(lang string) string {
-	u := *s.baseURL
-	u.Path = strings.TrimRight(u.Path, "/") + "/privacy"
-	u.RawQuery = url.Values{"register": {s.reg.ID}, "lang": {lang}}.Encode()
-	return u.String()
-}
+func (s *Service) privacyURL(lang string) string { return s.reg.NoticeURL(s.baseURL, lang) }
 
 // enqueue puts the job's id on the mail queue. The job is already durable in
 // the outbox, so a failure here only delays the mail until the relay re-queues it.

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,4 +351,12 @@ func complete(t Text, what string) error {
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:6])
+}
+
+// NoticeURL is where the register's privacy notice is published under base.
+func (r *Register) NoticeURL(base *url.URL, lang string) string {
+	u := *base
+	u.Path = strings.TrimRight(u.Path, "/") + "/privacy"
+	u.RawQuery = url.Values{"register": {r.ID}, "lang": {lang}}.Encode()
+	return u.String()
 }

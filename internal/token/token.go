@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -79,4 +80,13 @@ func mac(key []byte, payload string) []byte {
 	h.Write([]byte("rekisteri-token\x00"))
 	h.Write([]byte(payload))
 	return h.Sum(nil)
+}
+
+// Link is the URL of path under base carrying tok and the reader's language,
+// as links in mail do.
+func Link(base *url.URL, path, tok, lang string) string {
+	u := *base
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawQuery = url.Values{"token": {tok}, "lang": {lang}}.Encode()
+	return u.String()
 }
