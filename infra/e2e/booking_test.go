@@ -305,6 +305,18 @@ func TestBookingDeclineAndCancel(t *testing.T) {
 	if r := decide(t, link, "accept", ""); r.Status != http.StatusConflict {
 		t.Fatalf("a reused decision link changes nothing: %d", r.Status)
 	}
+	tampered := tokenOf(t, link)
+	tampered = tampered[:len(tampered)-3] + "abc"
+	r := post(t, "/bookings/decision", url.Values{"token": {tampered}, "action": {"accept"}})
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Linkki ei ole kelvollinen") {
+		t.Fatalf("a tampered decision link: want a clear 400 page, got %d", r.Status)
+	}
+	if cancel := get(t, "/bookings/cancel?token="+tampered); cancel.Status != http.StatusBadRequest {
+		t.Fatalf("a decision token is no cancel token: %d", cancel.Status)
+	}
+	if bookingItem(t, ref, "BOOKING")["status"] != "declined" {
+		t.Fatal("bad links must change nothing")
+	}
 
 	// A pending booking cancelled by the customer: staff are told.
 	addr2 := newAddress(t)
