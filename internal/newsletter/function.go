@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"net/url"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -15,6 +16,7 @@ import (
 	"rekisteri/internal/config"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/keyring"
+	"rekisteri/internal/notice"
 	"rekisteri/internal/register"
 	"rekisteri/internal/sqsqueue"
 )
@@ -49,8 +51,13 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 		keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
 		Tables{Subscribers: cfg.SubscribersTable, Mail: cfg.MailTable, Audit: cfg.AuditTable},
 		cfg.PublicBaseURL)
+	// The privacy notice is published here for now: its links are in every
+	// newsletter mail, and this function already holds the declaration.
+	routes := http.NewServeMux()
+	routes.Handle("GET /privacy", notice.Registers{reg.ID: reg}.Routes())
+	routes.Handle("/", svc.Routes())
 	return awslambda.Function{
-		HTTP: svc.Routes(),
+		HTTP: routes,
 		Queue: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			return sqsqueue.Batch(ctx, ev, svc.HandleSignup), nil
 		},
