@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -17,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"rekisteri/internal/booking"
 	"rekisteri/internal/dynamo"
@@ -435,6 +433,4 @@ func TestBookingFormAndDefinition(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.Body), &def); err != nil || len(def.Resources) != 5 {
 		t.Fatalf("definition: %v %s", err, r.Body)
 	}
-	_ = fmt.Sprint
-	_ = kms.Options{}
 }

@@ -22,8 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"rekisteri/infra/awsprobe"
 	"rekisteri/infra/local"
 )
@@ -203,5 +201,3 @@ func tokenOf(t *testing.T, link string) string {
 	}
 	return u.Query().Get("token")
 }
-
-var _ = aws.String
