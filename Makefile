@@ -22,11 +22,12 @@ run: $(EMULATORS)
 test: $(EMULATORS) lint
 	$(GO) run ./infra/testenv -root . -- $(GO) test -count=1 ./...
 
-## lint: formatting, vet, and the SAM template against cfn-lint
+## lint: formatting, vet, staticcheck, and the SAM template against cfn-lint
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './infra/emulators/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -checks "all,-ST1000,-ST1003,-ST1020,-ST1021,-ST1022" ./...
 	cfn-lint template.yaml --regions eu-north-1
 
 ## emulators: DynamoDB Local, pinned in infra/emulators/package-lock.json
