@@ -39,7 +39,7 @@ $(EMULATORS): infra/emulators/package-lock.json
 build:
 	@for f in $(FUNCTIONS); do \
 	  mkdir -p bin/$$f && $(LAMBDA_BUILD) -o bin/$$f/bootstrap ./functions/$$f && \
-	  (cd bin/$$f && rm -f $$f.zip && zip -q -9 $$f.zip bootstrap) && ls -l bin/$$f/$$f.zip; \
+	  (cd bin/$$f && rm -f $$f.zip && python3 -m zipfile -c $$f.zip bootstrap) && ls -l bin/$$f/$$f.zip; \
 	done
 
 # `sam build` (BuildMethod: makefile) calls these with ARTIFACTS_DIR set.
