@@ -365,13 +365,19 @@ func (s *Service) verify(ctx context.Context, tok, purpose string) (token.Claims
 	return c, keys, nil
 }
 
-// Lookup returns the booking a link's token names, for its page.
-func (s *Service) Lookup(ctx context.Context, tok, purpose string) (View, error) {
-	c, _, err := s.verify(ctx, tok, purpose)
+// fromLink verifies a link's token and reads the booking it names.
+func (s *Service) fromLink(ctx context.Context, tok, purpose string) (record, keyring.Keys, error) {
+	c, keys, err := s.verify(ctx, tok, purpose)
 	if err != nil {
-		return View{}, err
+		return record{}, keys, err
 	}
 	rec, err := s.get(ctx, c.ID)
+	return rec, keys, err
+}
+
+// Lookup returns the booking a link's token names, for its page.
+func (s *Service) Lookup(ctx context.Context, tok, purpose string) (View, error) {
+	rec, _, err := s.fromLink(ctx, tok, purpose)
 	if err != nil {
 		return View{}, err
 	}
@@ -421,11 +427,7 @@ func nv(v int64) types.AttributeValue {
 // together or not at all, so two staff members accepting overlapping
 // bookings at once cannot overbook. Accepting twice sends one confirmation.
 func (s *Service) Accept(ctx context.Context, tok string) (View, error) {
-	c, keys, err := s.verify(ctx, tok, token.Decide)
-	if err != nil {
-		return View{}, err
-	}
-	rec, err := s.get(ctx, c.ID)
+	rec, keys, err := s.fromLink(ctx, tok, token.Decide)
 	if err != nil {
 		return View{}, err
 	}
@@ -491,11 +493,7 @@ func (s *Service) Accept(ctx context.Context, tok string) (View, error) {
 // Decline refuses a pending booking with a reason the customer is sent, and
 // deletes its identity code at once: no contract, no invoice, no need.
 func (s *Service) Decline(ctx context.Context, tok, reason string) (View, error) {
-	c, _, err := s.verify(ctx, tok, token.Decide)
-	if err != nil {
-		return View{}, err
-	}
-	rec, err := s.get(ctx, c.ID)
+	rec, _, err := s.fromLink(ctx, tok, token.Decide)
 	if err != nil {
 		return View{}, err
 	}
@@ -534,11 +532,7 @@ func (s *Service) Cancel(ctx context.Context, tok string) (View, error) {
 }
 
 func (s *Service) cancel(ctx context.Context, tok string, retry bool) (View, error) {
-	c, _, err := s.verify(ctx, tok, token.Cancel)
-	if err != nil {
-		return View{}, err
-	}
-	rec, err := s.get(ctx, c.ID)
+	rec, _, err := s.fromLink(ctx, tok, token.Cancel)
 	if err != nil {
 		return View{}, err
 	}
@@ -592,7 +586,6 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	now := s.now()
-	tomorrow := helsinki.Today(now).AddDate(0, 0, 1).Format("2006-01-02")
 	day := helsinki.Today(now).Format("2006-01-02")
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName: aws.String(s.tables.Bookings), IndexName: aws.String("byReminder"),
@@ -600,7 +593,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":d": sv(day)},
 	})
 	if err != nil {
-		return 0, fmt.Errorf("reminders of %s: %w", tomorrow, err)
+		return 0, fmt.Errorf("reminders due %s: %w", day, err)
 	}
 	sent := 0
 	for _, it := range out.Items {

@@ -196,10 +196,9 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 	}
 	tx = append(tx, put)
 	if in.Feedback != "" || in.VisitReasonOther != "" {
-		tpk := pk
 		t := freeText{
-			PK: tpk, SK: id + "#TEXT", Kind: "feedback-text", Feedback: in.Feedback, VisitReasonOther: in.VisitReasonOther, ReceivedOn: day,
-			Retention: dynamo.Expires(s.reg.Retention("feedback-text", "any").Keep.From(now), tpk+id),
+			PK: pk, SK: id + "#TEXT", Kind: "feedback-text", Feedback: in.Feedback, VisitReasonOther: in.VisitReasonOther, ReceivedOn: day,
+			Retention: dynamo.Expires(s.reg.Retention("feedback-text", "any").Keep.From(now), pk+id),
 		}
 		tput, err := dynamo.Put(s.tables.Feedback, t)
 		if err != nil {
