@@ -1,6 +1,10 @@
 # rekisteri — see README.md. `make run` and `make test` work on a fresh clone.
 SHELL := /bin/bash
 GO ?= go
+# go.mod's toolchain line pins the Go patch every build and test uses; this
+# machine's go.env says GOTOOLCHAIN=local, so let go fetch that patch once from
+# the module proxy.
+export GOTOOLCHAIN := auto
 
 # Ports of `make run`; the tests use free ports of their own, so both can run at once.
 RUN_HTTP_PORT ?= 8080

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,11 @@ import (
 	"syscall"
 	"time"
 )
+
+// loopbackLauncher starts DynamoDB Local bound to 127.0.0.1 only.
+//
+//go:embed LoopbackDynamoDBLocal.java
+var loopbackLauncher []byte
 
 const (
 	emulatorReadyTimeout = 60 * time.Second
@@ -117,11 +123,17 @@ func StartEmulators(ctx context.Context, opts EmulatorOptions) (_ *Emulators, er
 		return nil, fmt.Errorf("emulators: java tmp dir: %w", err)
 	}
 
+	// DynamoDB Local has no option to bind one interface: a launcher of ours
+	// (run from source by Java 17) binds it to the loopback address.
+	launcher := filepath.Join(tmpDir, "LoopbackDynamoDBLocal.java")
+	if err := os.WriteFile(launcher, loopbackLauncher, 0o644); err != nil {
+		return nil, fmt.Errorf("emulators: DynamoDB Local launcher: %w", err)
+	}
 	ddb, err := e.start("dynamodb-local", filepath.Join(logDir, "dynamodb.log"), javaBin,
 		"-Xmx512m",
 		"-Djava.io.tmpdir="+javaTmp,
 		"-Djava.library.path="+libDir, // sqlite4java's native .so lives here
-		"-jar", jar,
+		"-cp", jar, launcher,
 		"-inMemory", "-sharedDb", "-disableTelemetry",
 		"-port", fmt.Sprint(ddbPort),
 	)

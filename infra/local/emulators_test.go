@@ -3,10 +3,12 @@ package local
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -54,6 +56,20 @@ func TestEmulators(t *testing.T) {
 	getJSON(t, req, &tables)
 	if len(tables.TableNames) != 0 {
 		t.Errorf("fresh DynamoDB Local has tables: %v", tables.TableNames)
+	}
+
+	// Both listen on the loopback address only, never on the machine's network.
+	for _, u := range []string{e.DynamoDBURL, e.MotoURL} {
+		port, _ := strconv.Atoi(u[strings.LastIndex(u, ":")+1:])
+		addrs := listenAddrs(t, port)
+		if len(addrs) == 0 {
+			t.Errorf("%s: no listening socket found in /proc/net/tcp*", u)
+		}
+		for _, a := range addrs {
+			if !a.IsLoopback() {
+				t.Errorf("%s listens on %v: it must bind 127.0.0.1 only", u, a)
+			}
+		}
 	}
 
 	// moto: its state dump is JSON.
@@ -275,6 +291,40 @@ func groupMembers(pgid int) []int {
 		}
 		if state, pg, ok := procStat(pid); ok && pg == pgid && state != 'Z' && state != 'X' {
 			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// listenAddrs is every local address a listening TCP socket on port is bound
+// to, read from /proc/net/tcp and tcp6 (Linux).
+func listenAddrs(t *testing.T, port int) []net.IP {
+	t.Helper()
+	var out []net.IP
+	for _, name := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatalf("read %s: %v", name, err)
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 4 || f[3] != "0A" { // 0A = LISTEN
+				continue
+			}
+			hexAddr, hexPort, ok := strings.Cut(f[1], ":")
+			if p, err := strconv.ParseUint(hexPort, 16, 16); !ok || err != nil || int(p) != port {
+				continue
+			}
+			raw, err := hex.DecodeString(hexAddr)
+			if err != nil || len(raw)%4 != 0 {
+				t.Fatalf("%s: odd address %q", name, hexAddr)
+			}
+			// The kernel prints each 32-bit word in host (little-endian) order.
+			ip := make(net.IP, len(raw))
+			for w := 0; w < len(raw); w += 4 {
+				ip[w], ip[w+1], ip[w+2], ip[w+3] = raw[w+3], raw[w+2], raw[w+1], raw[w]
+			}
+			out = append(out, ip)
 		}
 	}
 	return out
