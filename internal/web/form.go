@@ -55,14 +55,27 @@ func (f Form) Bool(name string) (value, ok bool) {
 	return false, false
 }
 
-// Decode reads the request's fields: the query string, overlaid by an
-// application/x-www-form-urlencoded or application/json body of at most
-// limit bytes. It answers 413 past the limit, 415 for other media types and
-// 400 for malformed JSON, through the errors it returns.
+// QueryFields are the only fields a POST may carry in its URL: the link's
+// token and the page language. Everything else comes from the body, so an
+// identity code or an address never travels in a URL (where proxies, logs
+// and browser histories keep it).
+var QueryFields = []string{"token", "lang"}
+
+// Decode reads the request's fields. A GET (or HEAD) has the query string; any
+// other method has an application/x-www-form-urlencoded or application/json
+// body of at most limit bytes, plus only the QueryFields of the query where
+// the body lacks them. It answers 413 past the limit, 415 for other media
+// types and 400 for malformed JSON, through the errors it returns.
 func Decode(w http.ResponseWriter, r *http.Request, limit int64) (Form, error) {
-	values := r.URL.Query()
+	query := r.URL.Query()
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return Form{values: values}, nil
+		return Form{values: query}, nil
+	}
+	values := url.Values{}
+	for _, k := range QueryFields {
+		if v, ok := query[k]; ok {
+			values[k] = v
+		}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	body, err := io.ReadAll(r.Body)

@@ -61,18 +61,34 @@ func TestDecode(t *testing.T) {
 			want: url.Values{"a": {"b"}},
 		},
 		{
-			name: "query merged with body, body wins", method: "POST", target: "/x?lang=sv&email=query%40x.fi&token=q",
+			name: "POST takes only token and lang from the query, the body wins", method: "POST", target: "/x?lang=sv&email=query%40x.fi&token=q",
 			contentType: "application/x-www-form-urlencoded", body: "email=body%40x.fi",
 			want: url.Values{"lang": {"sv"}, "email": {"body@x.fi"}, "token": {"q"}},
 		},
 		{
-			name: "query merged with JSON body, body wins", method: "POST", target: "/x?lang=sv&email=query%40x.fi",
+			name: "POST with JSON takes only token and lang from the query", method: "POST", target: "/x?lang=sv&email=query%40x.fi",
 			contentType: "application/json", body: `{"email":"body@x.fi"}`,
 			want: url.Values{"lang": {"sv"}, "email": {"body@x.fi"}},
 		},
 		{
-			name: "empty POST without content type", method: "POST", target: "/x?token=abc",
-			want: url.Values{"token": {"abc"}},
+			name: "POST fields in the query only are dropped", method: "POST",
+			target:      "/bookings?hetu=010594Y9032&street=Kuusitie+5&email=q%40x.fi&lang=en&token=t",
+			contentType: "application/x-www-form-urlencoded", body: "first_name=Maija",
+			want: url.Values{"first_name": {"Maija"}, "lang": {"en"}, "token": {"t"}},
+		},
+		{
+			name: "POST body's lang and token beat the query's", method: "POST", target: "/x?lang=sv&token=q",
+			contentType: "application/json", body: `{"lang":"en","token":"b"}`,
+			want: url.Values{"lang": {"en"}, "token": {"b"}},
+		},
+		{
+			name: "empty POST without content type keeps token and lang only", method: "POST", target: "/x?token=abc&lang=fi&hetu=010594Y9032",
+			want: url.Values{"token": {"abc"}, "lang": {"fi"}},
+		},
+		{
+			name: "PUT is a body method too", method: "PUT", target: "/x?email=q%40x.fi",
+			contentType: "application/x-www-form-urlencoded", body: "a=b",
+			want: url.Values{"a": {"b"}},
 		},
 		{
 			name: "GET reads the query only, ignores any body", method: "GET", target: "/x?lang=en",
