@@ -316,6 +316,29 @@ var decisionTmpl = template.Must(template.New("decision").Parse(`
 <label for="reason">Hylkäyksen syy (lähetetään asiakkaalle)</label><textarea id="reason" name="reason" rows="3" maxlength="1000" required></textarea>
 <button type="submit">Hylkää</button></form>{{end}}`))
 
+// outcomeTmpl is a decision link's page once nothing is left to decide: the
+// outcome only. A forwarded or long-kept link no longer shows the booker.
+var outcomeTmpl = template.Must(template.New("outcome").Parse(`
+<p>Varaus <strong>{{.Reference}}</strong> on {{.Outcome}}.</p>
+{{if .Message}}<p class="err" role="alert">{{.Message}}</p>{{end}}`))
+
+// outcomes are the decided statuses as the staff page says them.
+var outcomes = map[string]string{Accepted: "hyväksytty", Declined: "hylätty", Cancelled: "peruttu"}
+
+// renderDecision shows a pending request in full, with its buttons; any
+// other status only as its outcome.
+func renderDecision(w http.ResponseWriter, status int, v View, tok, msg string) error {
+	title := "Varauspyyntö " + v.Reference
+	if v.Status != Pending {
+		outcome, ok := outcomes[v.Status]
+		if !ok {
+			outcome = "käsitelty (" + v.Status + ")"
+		}
+		return web.Render(w, status, "fi", title, outcomeTmpl, map[string]string{"Reference": v.Reference, "Outcome": outcome, "Message": msg})
+	}
+	return web.Render(w, status, "fi", title, decisionTmpl, map[string]any{"V": v, "Token": tok, "Message": msg})
+}
+
 func (s *Service) decisionPage(w http.ResponseWriter, r *http.Request) error {
 	f, _ := web.Decode(w, r, bodyLimit)
 	tok := f.Get("token")
@@ -323,7 +346,7 @@ func (s *Service) decisionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.linkError(w, r, "fi", err)
 	}
-	return web.Render(w, http.StatusOK, "fi", "Varauspyyntö "+v.Reference, decisionTmpl, map[string]any{"V": v, "Token": tok})
+	return renderDecision(w, http.StatusOK, v, tok, "")
 }
 
 func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
@@ -348,7 +371,7 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
 	status, msg := http.StatusOK, ""
 	switch {
 	case errors.Is(err, ErrAlreadyDone):
-		status, msg = http.StatusConflict, "Varaus on jo käsitelty: tila on "+v.Status+". Mitään ei muutettu."
+		status, msg = http.StatusConflict, "Varaus oli jo käsitelty. Mitään ei muutettu."
 	case errors.Is(err, ErrFull):
 		status, msg = http.StatusConflict, "Resurssi on jo täyteen varattu osan tästä ajasta. Varausta ei hyväksytty; hylkää se syyn kanssa tai sovi muusta ajasta."
 	case err != nil:
@@ -362,7 +385,7 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
 		web.JSON(w, status, body)
 		return nil
 	}
-	return web.Render(w, status, "fi", "Varauspyyntö "+v.Reference, decisionTmpl, map[string]any{"V": v, "Token": tok, "Message": msg})
+	return renderDecision(w, status, v, tok, msg)
 }
 
 var cancelTmpl = template.Must(template.New("cancel").Parse(`<p>{{.Body}}</p>
