@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/errlog"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/newsletter"
 	"rekisteri/internal/register"
@@ -147,6 +148,14 @@ func answerID(nonce string) string {
 	return hex.EncodeToString(b[:])
 }
 
+// newSignupID is the id of a newsletter handover: random, so that it shares
+// nothing with the answer it came with.
+func newSignupID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 // Submit stores one answer, its free text apart, the contact only when a
 // reply was asked for, and a newsletter signup request when consented to —
 // all in one transaction. The signup's queue message is sent afterwards; if
@@ -154,6 +163,10 @@ func answerID(nonce string) string {
 func (s *Service) Submit(ctx context.Context, in Submission) error {
 	now := s.now()
 	day, month := now.UTC().Format("2006-01-02"), now.UTC().Format("2006-01")
+	// Everything stored with the answer knows its arrival to the day only:
+	// its retention runs from the start of that day, so no time stamp of the
+	// answer can be matched to the second against the signup's.
+	arrived := now.UTC().Truncate(24 * time.Hour)
 	id := answerID(in.Nonce)
 	pk := answerPK(month)
 	a := answer{
@@ -161,7 +174,7 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 		VisitReason: in.VisitReason, InfoSource: in.InfoSource, ServicesUsed: in.ServicesUsed, PreviousUse: in.PreviousUse,
 		MuseumCard: in.MuseumCard, Transport: in.Transport, Party: in.Party, AgeGroup: in.AgeGroup, Gender: in.Gender,
 		HomeMunicipality: in.HomeMunicipality, HomePostcode: in.HomePostcode, HomeAbroad: in.HomeAbroad, Lang: in.Lang,
-		Retention: dynamo.Expires(s.reg.Retention("feedback-answer", "any").Keep.From(now), pk+id),
+		Retention: dynamo.Expires(s.reg.Retention("feedback-answer", "any").Keep.From(arrived), pk+id),
 	}
 	var (
 		keys   keyring.Keys
@@ -170,7 +183,7 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 	)
 	if in.ContactMe || in.NewsletterOptIn {
 		if keys, err = s.keys.Keys(ctx); err != nil {
-			return fmt.Errorf("feedback %s: %w", id, err)
+			return fmt.Errorf("feedback: %w", err)
 		}
 	}
 	var tx []types.TransactWriteItem
@@ -182,7 +195,7 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 			PK: cpk, SK: "CONTACT", Kind: "feedback-contact",
 			SubjectKey: subject.EmailKey(keys.Subject, in.Email), Name: in.Name, Email: subject.NormalizeEmail(in.Email), Lang: in.Lang,
 			AnswerRef: pk + "/" + id, CreatedAt: day,
-			Retention: dynamo.Expires(s.reg.Retention("feedback-contact", "any").Keep.From(now), cpk),
+			Retention: dynamo.Expires(s.reg.Retention("feedback-contact", "any").Keep.From(arrived), cpk),
 		}
 		put, err := dynamo.Put(s.tables.Feedback, c)
 		if err != nil {
@@ -198,7 +211,7 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 	if in.Feedback != "" || in.VisitReasonOther != "" {
 		t := freeText{
 			PK: pk, SK: id + "#TEXT", Kind: "feedback-text", Feedback: in.Feedback, VisitReasonOther: in.VisitReasonOther, ReceivedOn: day,
-			Retention: dynamo.Expires(s.reg.Retention("feedback-text", "any").Keep.From(now), pk+id),
+			Retention: dynamo.Expires(s.reg.Retention("feedback-text", "any").Keep.From(arrived), pk+id),
 		}
 		tput, err := dynamo.Put(s.tables.Feedback, t)
 		if err != nil {
@@ -208,9 +221,12 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 	}
 	tx = append(tx, extra...)
 	if in.NewsletterOptIn {
-		// The newsletter learns only the address and what was agreed to; the
-		// answer and the signup share no key.
-		signup = "fb-" + answerID(id+"signup")
+		// The newsletter learns only the address and what was agreed to. The
+		// signup id is fresh randomness, never derived from the answer or the
+		// nonce: nothing stored with the answer leads to it. A resubmitted
+		// form still hands over once, because the answer's condition cancels
+		// the whole transaction, this signup included.
+		signup = "fb-" + newSignupID()
 		req := newsletter.NewSignupRequest(s.reg, keys.Subject, now, signup, newsletter.Signup{
 			Email: in.Email, Name: in.Name, Lang: in.Lang, Lists: []string{"newsletter"},
 			Channel: "feedback-survey", Form: "feedback-form/" + s.reg.Version(),
@@ -223,16 +239,18 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 	}
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
 		if codes := dynamo.CancelledBy(err); len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
-			slog.InfoContext(ctx, "feedback already stored", "answer", id)
+			// No answer id in logs: a log line's time and request id would tie
+			// it to the signup logged in the same invocation.
+			slog.InfoContext(ctx, "feedback already stored")
 			return nil // the same form sent again
 		}
-		return fmt.Errorf("store feedback %s: %w", id, err)
+		return fmt.Errorf("store feedback: %w", err)
 	}
 	if signup != "" {
 		if err := s.signups.Send(ctx, sqsqueue.Message{Op: newsletter.OpSignup, ID: signup}); err != nil {
-			slog.WarnContext(ctx, "signup left for the relay", "signup", signup, "err", err)
+			slog.WarnContext(ctx, "signup left for the relay", "signup", signup, errlog.Attr(err))
 		}
 	}
-	slog.InfoContext(ctx, "feedback stored", "answer", id, "contact", in.ContactMe, "newsletter", in.NewsletterOptIn)
+	slog.InfoContext(ctx, "feedback stored", "contact", in.ContactMe, "newsletter", in.NewsletterOptIn)
 	return nil
 }
