@@ -14,8 +14,10 @@ RUN_MOTO_PORT ?= 4566
 FUNCTIONS := newsletter feedback bookings mailer
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 EMULATORS := infra/emulators/node_modules/.package-lock.json
+# The browser tests drive Debian's Chromium.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test unit lint build bench deploy clean emulators $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test unit lint build bench deploy clean emulators browser $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole system locally (emulators, tables, queues, HTTP API on :$(RUN_HTTP_PORT)); Ctrl-C stops it all
 run: $(EMULATORS)
@@ -23,7 +25,7 @@ run: $(EMULATORS)
 	RUN_HTTP_PORT=$(RUN_HTTP_PORT) RUN_DYNAMODB_PORT=$(RUN_DYNAMODB_PORT) RUN_MOTO_PORT=$(RUN_MOTO_PORT) exec bin/runner -root .
 
 ## test: every test — lint, unit, integration against the emulators, the browser test
-test: $(EMULATORS) lint
+test: $(EMULATORS) $(CHROMIUM) lint
 	$(GO) run ./infra/testenv -root . -- $(GO) test -count=1 ./...
 
 ## lint: formatting, vet, staticcheck, and the SAM template against cfn-lint
@@ -38,6 +40,17 @@ lint:
 emulators: $(EMULATORS)
 $(EMULATORS): infra/emulators/package-lock.json
 	npm ci --prefix infra/emulators --no-audit --no-fund --loglevel=error
+
+## browser: Debian's Chromium for the browser tests; installed with apt when make runs as root
+browser: $(CHROMIUM)
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+	  echo "the browser tests need Debian's chromium at $(CHROMIUM): sudo apt-get install chromium" >&2; exit 1; \
+	fi
 
 ## build: every function as an arm64 bootstrap zipped for Lambda, in bin/
 build:

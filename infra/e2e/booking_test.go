@@ -168,7 +168,10 @@ func TestBookingRequestDecisionReminderAndInvoice(t *testing.T) {
 	if _, err := inv.Export(context.Background(), month, month, &out); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := csv.NewReader(&out).ReadAll()
+	rows, err := csv.NewReader(&out).ReadAll()
+	if err != nil {
+		t.Fatalf("the invoicing CSV does not parse: %v", err)
+	}
 	var row []string
 	for _, r := range rows {
 		if r[0] == ref {
@@ -255,7 +258,7 @@ func TestBookingCapacityIsKeptByConditionalWrites(t *testing.T) {
 	}
 	// A cancels: the slots are free again and B fits.
 	drain(t)
-	cancel := linkIn(t, mailsTo(t, a)[len(mailsTo(t, a))-1], "/bookings/cancel")
+	cancel := linkIn(t, at(t, mailsTo(t, a), -1), "/bookings/cancel")
 	if r := post(t, "/bookings/cancel", url.Values{"token": {tokenOf(t, cancel)}}, "Accept", "application/json"); r.Status != http.StatusOK {
 		t.Fatalf("cancel A: %d %s", r.Status, r.Body)
 	}
@@ -294,7 +297,7 @@ func TestBookingDeclineAndCancel(t *testing.T) {
 	remember("Tila on remontissa")
 	drain(t)
 	mails := mailsTo(t, addr)
-	if last := mails[len(mails)-1]; !strings.Contains(last.Parsed.Text, "Tila on remontissa") {
+	if last := at(t, mails, -1); !strings.Contains(last.Parsed.Text, "Tila on remontissa") {
 		t.Fatalf("the customer gets the reason: %s", last.Parsed.Text)
 	}
 	if bookingItem(t, ref, "HETU") != nil {
@@ -320,7 +323,7 @@ func TestBookingDeclineAndCancel(t *testing.T) {
 	addr2 := newAddress(t)
 	ref2, _ := requestBooking(t, baseBooking(addr2))
 	drain(t)
-	cancel := linkIn(t, mailsTo(t, addr2)[0], "/bookings/cancel")
+	cancel := linkIn(t, at(t, mailsTo(t, addr2), 0), "/bookings/cancel")
 	if page := get(t, cancel); page.Status != http.StatusOK || !strings.Contains(page.Body, ref2) {
 		t.Fatalf("cancel page: %d", page.Status)
 	}

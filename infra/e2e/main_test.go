@@ -64,7 +64,10 @@ func TestMain(m *testing.M) {
 		MotoURL:           os.Getenv("REKISTERI_TEST_MOTO"),
 		LogDir:            filepath.Join(root, ".local", "test-logs"),
 		VisibilityTimeout: 1,
-		Configure:         faults.Attach,
+		// The suite sends faster than any visitor; TestTemplateThrottle shows
+		// the template's own limit answering 429.
+		Throttle:  local.Throttle{Rate: 1e6, Burst: 1e6},
+		Configure: faults.Attach,
 		OnMessage: func(_, body string) {
 			captureMu.Lock()
 			bodies = append(bodies, body)
@@ -82,6 +85,20 @@ func TestMain(m *testing.M) {
 	server.Close()
 	stack.Stop()
 	os.Exit(code)
+}
+
+// at is xs[i] (i < 0 counts from the end), and a clear failure instead of a
+// panic when there is no such element: no test indexes what it has not checked.
+func at[T any](t *testing.T, xs []T, i int) T {
+	t.Helper()
+	j := i
+	if i < 0 {
+		j = len(xs) + i
+	}
+	if j < 0 || j >= len(xs) {
+		t.Fatalf("want element %d of %d", i, len(xs))
+	}
+	return xs[j]
 }
 
 func randomHex(n int) string {

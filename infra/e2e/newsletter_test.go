@@ -199,14 +199,14 @@ func TestSubscribeAnswersTheSameInEveryState(t *testing.T) {
 	expectMails(1)
 	want(subscribe(t, addr, "newsletter")) // pending, just sent: no second mail
 	expectMails(1)
-	confirm := linkIn(t, mailsTo(t, addr)[0], "/newsletter/confirm")
+	confirm := linkIn(t, at(t, mailsTo(t, addr), 0), "/newsletter/confirm")
 	if r := post(t, "/newsletter/confirm", url.Values{"token": {tokenOf(t, confirm)}}); r.Status != http.StatusOK {
 		t.Fatalf("confirm: %d", r.Status)
 	}
 	expectMails(2)                         // welcome
 	want(subscribe(t, addr, "newsletter")) // active: not mailed again
 	expectMails(2)
-	unsub := linkIn(t, mailsTo(t, addr)[1], "/newsletter/unsubscribe")
+	unsub := linkIn(t, at(t, mailsTo(t, addr), 1), "/newsletter/unsubscribe")
 	if r := post(t, "/newsletter/unsubscribe", url.Values{"token": {tokenOf(t, unsub)}}); r.Status != http.StatusOK {
 		t.Fatalf("unsubscribe: %d", r.Status)
 	}
@@ -298,7 +298,7 @@ func TestBadInputIsRefusedAndLosesNothing(t *testing.T) {
 		addr := newAddress(t)
 		subscribe(t, addr, "newsletter")
 		drain(t)
-		m := mailsTo(t, addr)[0]
+		m := at(t, mailsTo(t, addr), 0)
 		confirm := tokenOf(t, linkIn(t, m, "/newsletter/confirm"))
 		unsub := tokenOf(t, linkIn(t, m, "/newsletter/unsubscribe"))
 		for name, tok := range map[string]string{"tampered": confirm[:len(confirm)-2] + "xx", "unsubscribe token used to confirm": unsub, "empty": ""} {
@@ -356,8 +356,11 @@ func TestSESFailureRestsInDLQAndRedriveSendsOnce(t *testing.T) {
 	ctx := context.Background()
 	dlq := stack.Resolve("MailDLQ")
 	out, err := stack.Clients().SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlq), MaxNumberOfMessages: 10})
-	if err != nil || len(out.Messages) != 1 {
-		t.Fatalf("want the mail message in the DLQ, got %d (%v)", len(out.Messages), err)
+	if err != nil {
+		t.Fatalf("read the DLQ: %v", err)
+	}
+	if len(out.Messages) != 1 {
+		t.Fatalf("want the mail message in the DLQ, got %d", len(out.Messages))
 	}
 	if strings.Contains(*out.Messages[0].Body, "@") {
 		t.Fatalf("DLQ message carries personal data: %s", *out.Messages[0].Body)

@@ -39,7 +39,7 @@ func TestPrivacyNoticeIsGeneratedFromTheDeclaration(t *testing.T) {
 	addr := newAddress(t)
 	subscribe(t, addr, "newsletter")
 	drain(t)
-	if r := get(t, linkIn(t, mailsTo(t, addr)[0], "/privacy")); r.Status != http.StatusOK || !strings.Contains(r.Body, "Privacy notice") {
+	if r := get(t, linkIn(t, at(t, mailsTo(t, addr), 0), "/privacy")); r.Status != http.StatusOK || !strings.Contains(r.Body, "Privacy notice") {
 		t.Fatalf("the notice linked from mail: %d", r.Status)
 	}
 }

@@ -21,22 +21,49 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// Handler serves the template's HTTP API routes the way API Gateway does:
-// each request becomes a payload 2.0 event and goes through the function's
-// Lambda entry point, so the local path is the deployed path. The API's
-// throttling settings are applied as a token bucket (429).
-func (s *Stack) Handler() http.Handler {
-	rate, burst := 20.0, 40.0
+// Throttle is the HTTP API's token bucket: a steady rate per second and a
+// burst. Now, if set, is the bucket's clock (tests freeze it).
+type Throttle struct {
+	Rate, Burst float64
+	Now         func() time.Time
+}
+
+// TemplateThrottle is the throttling template.yaml declares for the HTTP API
+// (DefaultRouteSettings), or API Gateway's defaults scaled down when it
+// declares none.
+func (s *Stack) TemplateThrottle() Throttle {
+	t := Throttle{Rate: 20, Burst: 40}
 	if api := s.Template.Resources["HttpApi"]; api.Type != "" {
 		rs := asMap(api.Properties["DefaultRouteSettings"])
 		if v, err := strconv.ParseFloat(s.str(rs["ThrottlingRateLimit"]), 64); err == nil {
-			rate = v
+			t.Rate = v
 		}
 		if v, err := strconv.ParseFloat(s.str(rs["ThrottlingBurstLimit"]), 64); err == nil {
-			burst = v
+			t.Burst = v
 		}
 	}
-	bucket := &tokenBucket{rate: rate, burst: burst, tokens: burst, last: time.Now()}
+	return t
+}
+
+// Handler serves the template's HTTP API routes the way API Gateway does:
+// each request becomes a payload 2.0 event and goes through the function's
+// Lambda entry point, so the local path is the deployed path. Requests are
+// throttled as Options.Throttle says, or as the template does (429).
+func (s *Stack) Handler() http.Handler {
+	t := s.throttle
+	if t.Rate == 0 && t.Burst == 0 {
+		t = s.TemplateThrottle()
+	}
+	return s.HandlerWithThrottle(t)
+}
+
+// HandlerWithThrottle is Handler with the given throttling.
+func (s *Stack) HandlerWithThrottle(t Throttle) http.Handler {
+	now := t.Now
+	if now == nil {
+		now = time.Now
+	}
+	bucket := &tokenBucket{rate: t.Rate, burst: t.Burst, tokens: t.Burst, last: now(), now: now}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var target string
 		for _, rt := range s.routes {
@@ -64,12 +91,13 @@ type tokenBucket struct {
 	mu                  sync.Mutex
 	rate, burst, tokens float64
 	last                time.Time
+	now                 func() time.Time
 }
 
 func (b *tokenBucket) take() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := time.Now()
+	now := b.now()
 	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
 	b.last = now
 	if b.tokens < 1 {

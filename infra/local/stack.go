@@ -54,6 +54,9 @@ type Options struct {
 	// OnMessage, if set, sees every queue message body the stack delivers
 	// (tests check them for personal data).
 	OnMessage func(queue, body string)
+	// Throttle, if set, replaces the template's HTTP API throttling (the
+	// test suite sets one for its own pace; one test checks the template's).
+	Throttle Throttle
 }
 
 // Stack is a running local system.
@@ -66,6 +69,7 @@ type Stack struct {
 
 	clients   Clients
 	prefix    string
+	throttle  Throttle
 	region    string
 	params    map[string]string
 	resources map[string]physical
@@ -102,7 +106,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{Template: tmpl, prefix: opts.Prefix, region: "eu-north-1", resources: map[string]physical{}, opts: opts,
+	s := &Stack{Template: tmpl, prefix: opts.Prefix, throttle: opts.Throttle, region: "eu-north-1", resources: map[string]physical{}, opts: opts,
 		Functions: map[string]awslambda.Function{}, Env: map[string]map[string]string{}}
 	if opts.DynamoDBURL == "" || opts.MotoURL == "" {
 		em, err := StartEmulators(ctx, EmulatorOptions{RepoRoot: opts.RepoRoot, DynamoDBPort: opts.DynamoDBPort, MotoPort: opts.MotoPort, LogDir: opts.LogDir})
