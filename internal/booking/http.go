@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,7 +180,7 @@ func (s *Service) submit(w http.ResponseWriter, r *http.Request) error {
 		if web.WantsJSON(r) {
 			return errs
 		}
-		return s.renderForm(w, http.StatusBadRequest, lang, f, errs)
+		return s.renderForm(w, lang, f, errs)
 	}
 	ref, err := s.Submit(r.Context(), in)
 	if err != nil {
@@ -230,36 +229,36 @@ func (s *Service) form(w http.ResponseWriter, r *http.Request) error {
 		web.JSON(w, http.StatusOK, map[string]any{"lang": lang, "resources": res, "fields": fields, "payment": []string{"card", "invoice"}})
 		return nil
 	}
-	return s.renderForm(w, http.StatusOK, lang, f, nil)
+	return s.renderForm(w, lang, f, nil)
 }
 
 var formTmpl = template.Must(template.New("booking").Parse(`
-<nav>{{range .Langs}}<a href="/bookings?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
+<nav aria-label="{{.T.langs}}">{{range .Langs}}<a href="/bookings?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
+{{.F.Summary}}
 <p>{{.T.intro}}</p>
-{{if .Errors}}<div class="err" role="alert">{{range .Errors}}<p>{{.}}</p>{{end}}</div>{{end}}
 <form method="post" action="/bookings?lang={{.Lang}}" novalidate>
 <input type="hidden" name="lang" value="{{.Lang}}">
-<label for="resource">{{.T.resource}}</label>
-<select id="resource" name="resource">{{range .Resources}}<option value="{{.ID}}"{{if eq .ID ($.Value "resource")}} selected{{end}}>{{.Label}}</option>{{end}}</select>
-<label for="date">{{.T.date}}</label><input type="date" id="date" name="date" value="{{.Value "date"}}">
-<label for="start">{{.T.start}}</label><input type="time" id="start" name="start" value="{{.Value "start"}}">
-<label for="end">{{.T.end}}</label><input type="time" id="end" name="end" value="{{.Value "end"}}">
-<label for="participants">{{.T.participants}}</label><input type="number" id="participants" name="participants" min="1" max="500" value="{{.Value "participants"}}">
-<label for="first_name">{{.T.first_name}}</label><input type="text" id="first_name" name="first_name" autocomplete="given-name" value="{{.Value "first_name"}}">
-<label for="last_name">{{.T.last_name}}</label><input type="text" id="last_name" name="last_name" autocomplete="family-name" value="{{.Value "last_name"}}">
-<label for="email">{{.T.email}}</label><input type="email" id="email" name="email" autocomplete="email" value="{{.Value "email"}}">
-<label for="phone">{{.T.phone}}</label><input type="text" id="phone" name="phone" autocomplete="tel" value="{{.Value "phone"}}">
-<label for="organisation">{{.T.organisation}}</label><input type="text" id="organisation" name="organisation" value="{{.Value "organisation"}}">
-<label for="business_id">{{.T.business_id}}</label><input type="text" id="business_id" name="business_id" value="{{.Value "business_id"}}">
-<fieldset><legend>{{.T.payment}}</legend>
-<div class="check"><input type="radio" id="payment-card" name="payment" value="card"{{if eq ($.Value "payment") "card"}} checked{{end}}><label for="payment-card">{{.T.card}}</label></div>
-<div class="check"><input type="radio" id="payment-invoice" name="payment" value="invoice"{{if eq ($.Value "payment") "invoice"}} checked{{end}}><label for="payment-invoice">{{.T.invoice}}</label></div>
-<label for="street">{{.T.street}}</label><input type="text" id="street" name="street" autocomplete="street-address" value="{{.Value "street"}}">
-<label for="postcode">{{.T.postcode}}</label><input type="text" id="postcode" name="postcode" inputmode="numeric" autocomplete="postal-code" value="{{.Value "postcode"}}">
-<label for="city">{{.T.city}}</label><input type="text" id="city" name="city" value="{{.Value "city"}}">
-<label for="hetu">{{.T.hetu}}</label><input type="text" id="hetu" name="hetu" autocomplete="off" spellcheck="false">
+<label for="resource">{{.T.resource}}</label>{{.F.Error "resource"}}
+<select id="resource" name="resource"{{.F.Attrs "resource"}}>{{range .Resources}}<option value="{{.ID}}"{{if $.F.Chosen "resource" .ID}} selected{{end}}>{{.Label}}</option>{{end}}</select>
+<label for="date">{{.T.date}}</label>{{.F.Error "date"}}<input type="date" id="date" name="date" value="{{.F.Value "date"}}"{{.F.Attrs "date"}}>
+<label for="start">{{.T.start}}</label>{{.F.Error "start"}}<input type="time" id="start" name="start" value="{{.F.Value "start"}}"{{.F.Attrs "start"}}>
+<label for="end">{{.T.end}}</label>{{.F.Error "end"}}<input type="time" id="end" name="end" value="{{.F.Value "end"}}"{{.F.Attrs "end"}}>
+<label for="participants">{{.T.participants}}</label>{{.F.Error "participants"}}<input type="number" id="participants" name="participants" min="1" max="500" value="{{.F.Value "participants"}}"{{.F.Attrs "participants"}}>
+<label for="first_name">{{.T.first_name}}</label>{{.F.Error "first_name"}}<input type="text" id="first_name" name="first_name" autocomplete="given-name" value="{{.F.Value "first_name"}}"{{.F.Attrs "first_name"}}>
+<label for="last_name">{{.T.last_name}}</label>{{.F.Error "last_name"}}<input type="text" id="last_name" name="last_name" autocomplete="family-name" value="{{.F.Value "last_name"}}"{{.F.Attrs "last_name"}}>
+<label for="email">{{.T.email}}</label>{{.F.Error "email"}}<input type="email" id="email" name="email" autocomplete="email" value="{{.F.Value "email"}}"{{.F.Attrs "email"}}>
+<label for="phone">{{.T.phone}}</label>{{.F.Error "phone"}}<input type="tel" id="phone" name="phone" autocomplete="tel" value="{{.F.Value "phone"}}"{{.F.Attrs "phone"}}>
+<label for="organisation">{{.T.organisation}}</label>{{.F.Error "organisation"}}<input type="text" id="organisation" name="organisation" autocomplete="organization" value="{{.F.Value "organisation"}}"{{.F.Attrs "organisation"}}>
+<label for="business_id">{{.T.business_id}}</label>{{.F.Error "business_id"}}<input type="text" id="business_id" name="business_id" value="{{.F.Value "business_id"}}"{{.F.Attrs "business_id"}}>
+<fieldset><legend>{{.T.payment}}</legend>{{.F.Error "payment"}}
+<div class="check"><input type="radio" id="payment-card" name="payment" value="card"{{if .F.Chosen "payment" "card"}} checked{{end}}{{.F.Attrs "payment"}}><label for="payment-card">{{.T.card}}</label></div>
+<div class="check"><input type="radio" id="payment-invoice" name="payment" value="invoice"{{if .F.Chosen "payment" "invoice"}} checked{{end}}{{.F.Attrs "payment"}}><label for="payment-invoice">{{.T.invoice}}</label></div>
+<label for="street">{{.T.street}}</label>{{.F.Error "street"}}<input type="text" id="street" name="street" autocomplete="street-address" value="{{.F.Value "street"}}"{{.F.Attrs "street"}}>
+<label for="postcode">{{.T.postcode}}</label>{{.F.Error "postcode"}}<input type="text" id="postcode" name="postcode" inputmode="numeric" autocomplete="postal-code" value="{{.F.Value "postcode"}}"{{.F.Attrs "postcode"}}>
+<label for="city">{{.T.city}}</label>{{.F.Error "city"}}<input type="text" id="city" name="city" autocomplete="address-level2" value="{{.F.Value "city"}}"{{.F.Attrs "city"}}>
+<label for="hetu">{{.T.hetu}}</label>{{.F.Error "hetu"}}<input type="text" id="hetu" name="hetu" value="" autocomplete="off" spellcheck="false"{{.F.Attrs "hetu"}}>
 </fieldset>
-<label for="notes">{{.T.notes}}</label><textarea id="notes" name="notes" rows="4" maxlength="2000">{{.Value "notes"}}</textarea>
+<label for="notes">{{.T.notes}}</label>{{.F.Error "notes"}}<textarea id="notes" name="notes" rows="4" maxlength="2000"{{.F.Attrs "notes"}}>{{.F.Value "notes"}}</textarea>
 <div class="hp" aria-hidden="true"><label for="website">{{.T.website}}</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
 <button type="submit">{{.T.submit}}</button>
 </form>`))
@@ -268,32 +267,36 @@ type formData struct {
 	Lang      string
 	Langs     []string
 	Resources []resourceOption
-	Errors    []string
 	T         map[string]string
-	form      web.Form
+	F         *web.Flow
 }
 
-// Value refills a field after an error; the identity code never comes back.
-func (d formData) Value(name string) string {
-	if name == "hetu" {
-		return ""
-	}
-	return d.form.Get(name)
-}
+// formFields are the form's fields in its order; the identity code is
+// secret: it never comes back after an error.
+var formFields = []string{"resource", "date", "start", "end", "participants", "first_name", "last_name", "email", "phone",
+	"organisation", "business_id", "payment", "street", "postcode", "city", "hetu", "notes"}
 
-func (s *Service) renderForm(w http.ResponseWriter, status int, lang string, f web.Form, errs web.FieldErrors) error {
-	d := formData{Lang: lang, Langs: register.Languages, T: map[string]string{}, form: f}
+// renderForm shows the form: empty, or again after a failed submit with
+// the visitor's answers (never the identity code) and each error at its
+// field (web.Flow).
+func (s *Service) renderForm(w http.ResponseWriter, lang string, f web.Form, errs web.FieldErrors) error {
+	d := formData{Lang: lang, Langs: register.Languages, T: map[string]string{}}
 	for k := range texts["fi"] {
 		d.T[strings.TrimPrefix(k, "form.")] = t(lang, k)
 	}
 	for _, x := range s.reg.Resources {
 		d.Resources = append(d.Resources, resourceOption{x.ID, x.Name.In(lang), x.Capacity, x.MaxParticipants})
 	}
-	for _, m := range errs {
-		d.Errors = append(d.Errors, m)
+	fields := make([]web.Field, 0, len(formFields))
+	for _, name := range formFields {
+		fl := web.Field{Name: name, Label: t(lang, name), Secret: name == "hetu"}
+		if name == "payment" {
+			fl.ID = "payment-card"
+		}
+		fields = append(fields, fl)
 	}
-	slices.Sort(d.Errors)
-	return web.Render(w, status, lang, t(lang, "form.title"), formTmpl, d)
+	d.F = web.NewFlow(lang, f, errs, fields)
+	return d.F.Render(w, t(lang, "form.title"), formTmpl, d)
 }
 
 // Staff pages are in Finnish: they are the museum's own working language.

@@ -2,6 +2,7 @@ package booking
 
 var texts = map[string]map[string]string{
 	"fi": {
+		"langs":      "Kieli",
 		"form.title": "Varaa opas, tila tai tarjoilu", "form.intro": "Varaus on pyyntö: vahvistamme sen sähköpostilla. Henkilötunnus kysytään vain, jos haluat laskun yksityishenkilönä.",
 		"resource": "Mitä varaat?", "date": "Päivä", "start": "Alkaa", "end": "Päättyy", "participants": "Osallistujia",
 		"first_name": "Etunimi", "last_name": "Sukunimi", "email": "Sähköposti", "phone": "Puhelin (vapaaehtoinen)",
@@ -20,6 +21,7 @@ var texts = map[string]map[string]string{
 		"toolate": "Varausta ei voi enää perua verkossa, koska varattu päivä on alkanut. Ota yhteys museoon.", "notcancelable": "Hylättyä varausta ei tarvitse perua.",
 	},
 	"sv": {
+		"langs":      "Språk",
 		"form.title": "Boka guide, lokal eller servering", "form.intro": "Bokningen är en förfrågan: vi bekräftar den per e-post. Personbeteckningen frågas bara om du vill ha faktura som privatperson.",
 		"resource": "Vad bokar du?", "date": "Dag", "start": "Börjar", "end": "Slutar", "participants": "Deltagare",
 		"first_name": "Förnamn", "last_name": "Efternamn", "email": "E-post", "phone": "Telefon (frivilligt)",
@@ -38,6 +40,7 @@ var texts = map[string]map[string]string{
 		"toolate": "Bokningen kan inte längre avbokas på nätet eftersom dagen har börjat. Kontakta museet.", "notcancelable": "En avslagen bokning behöver inte avbokas.",
 	},
 	"en": {
+		"langs":      "Language",
 		"form.title": "Book a guide, a room or catering", "form.intro": "A booking is a request: we confirm it by e-mail. The personal identity code is asked only if you want an invoice as a private person.",
 		"resource": "What are you booking?", "date": "Date", "start": "Starts", "end": "Ends", "participants": "Participants",
 		"first_name": "First name", "last_name": "Last name", "email": "E-mail", "phone": "Phone (optional)",

@@ -177,7 +177,7 @@ func (s *Service) submit(w http.ResponseWriter, r *http.Request) error {
 			if web.WantsJSON(r) {
 				return errs
 			}
-			return s.renderForm(w, http.StatusBadRequest, lang, f, errs)
+			return s.renderForm(w, lang, f, errs)
 		}
 		if err := s.Submit(r.Context(), in); err != nil {
 			return web.Unavailable(err)
@@ -250,36 +250,36 @@ func (s *Service) form(w http.ResponseWriter, r *http.Request) error {
 		web.JSON(w, http.StatusOK, map[string]any{"lang": lang, "fields": s.Definition(lang), "noticeVersion": s.reg.Version()})
 		return nil
 	}
-	return s.renderForm(w, http.StatusOK, lang, f, nil)
+	return s.renderForm(w, lang, f, nil)
 }
 
 var formTmpl = template.Must(template.New("survey").Parse(`
-<nav>{{range .Langs}}<a href="/feedback?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
+<nav aria-label="{{.T.langs}}">{{range .Langs}}<a href="/feedback?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
+{{.F.Summary}}
 <p>{{.T.intro}}</p>
-{{if .Errors}}<div class="err" role="alert">{{range .Errors}}<p>{{.}}</p>{{end}}</div>{{end}}
 <form method="post" action="/feedback?lang={{.Lang}}" novalidate>
 <input type="hidden" name="lang" value="{{.Lang}}">
 <input type="hidden" name="nonce" value="{{.Nonce}}">
-<label for="visit_date">{{.T.visit_date}} *</label>
-<input type="date" id="visit_date" name="visit_date" value="{{.Value "visit_date"}}" required>
+<label for="visit_date">{{.T.visit_date}} *</label>{{.F.Error "visit_date"}}
+<input type="date" id="visit_date" name="visit_date" value="{{.F.Value "visit_date"}}" required{{.F.Attrs "visit_date"}}>
 {{range .Questions}}<fieldset><legend>{{.Label}}</legend>
-{{$q := .}}{{if eq .Kind "per-location"}}{{range $.Locations}}<label for="pu-{{.ID}}">{{.Label}}</label>
-<select id="pu-{{.ID}}" name="previous_use.{{.ID}}"><option value="">{{$.T.choose}}</option>{{range $q.Options}}<option value="{{.ID}}">{{.Label}}</option>{{end}}</select>{{end}}
-{{else}}{{range .Options}}<div class="check"><input type="{{if eq $q.Kind "multi"}}checkbox{{else}}radio{{end}}" id="{{$q.ID}}-{{.ID}}" name="{{$q.ID}}" value="{{.ID}}"{{if $.Chosen $q.ID .ID}} checked{{end}}><label for="{{$q.ID}}-{{.ID}}">{{.Label}}</label></div>{{end}}{{end}}
-{{if eq .ID "visit_reason"}}<label for="visit_reason_other">{{$.T.other}}</label><input type="text" id="visit_reason_other" name="visit_reason_other" maxlength="200" value="{{$.Value "visit_reason_other"}}">{{end}}
+{{$q := .}}{{if eq .Kind "per-location"}}{{range $.Locations}}{{$name := printf "%s.%s" $q.ID .ID}}<label for="pu-{{.ID}}">{{.Label}}</label>{{$.F.Error $name}}
+<select id="pu-{{.ID}}" name="{{$name}}"{{$.F.Attrs $name}}><option value="">{{$.T.choose}}</option>{{range $q.Options}}<option value="{{.ID}}"{{if $.F.Chosen $name .ID}} selected{{end}}>{{.Label}}</option>{{end}}</select>{{end}}
+{{else}}{{$.F.Error $q.ID}}{{range .Options}}<div class="check"><input type="{{if eq $q.Kind "multi"}}checkbox{{else}}radio{{end}}" id="{{$q.ID}}-{{.ID}}" name="{{$q.ID}}" value="{{.ID}}"{{if $.F.Chosen $q.ID .ID}} checked{{end}}{{$.F.Attrs $q.ID}}><label for="{{$q.ID}}-{{.ID}}">{{.Label}}</label></div>{{end}}{{end}}
+{{if eq .ID "visit_reason"}}<label for="visit_reason_other">{{$.T.other}}</label>{{$.F.Error "visit_reason_other"}}<input type="text" id="visit_reason_other" name="visit_reason_other" maxlength="200" value="{{$.F.Value "visit_reason_other"}}"{{$.F.Attrs "visit_reason_other"}}>{{end}}
 </fieldset>{{end}}
-<label for="feedback">{{.T.feedback}}</label><small>{{.T.feedback_note}}</small>
-<textarea id="feedback" name="feedback" rows="6" maxlength="4000">{{.Value "feedback"}}</textarea>
-<fieldset><legend>{{.T.home}}</legend>
-<label for="home_municipality">{{.T.home_municipality}}</label><input type="text" id="home_municipality" name="home_municipality" maxlength="60" value="{{.Value "home_municipality"}}">
-<label for="home_postcode">{{.T.home_postcode}}</label><input type="text" id="home_postcode" name="home_postcode" inputmode="numeric" maxlength="5" value="{{.Value "home_postcode"}}">
-<div class="check"><input type="checkbox" id="home_abroad" name="home_abroad" value="true"><label for="home_abroad">{{.T.home_abroad}}</label></div>
+<label for="feedback">{{.T.feedback}}</label><small id="feedback-hint">{{.T.feedback_note}}</small>{{.F.Error "feedback"}}
+<textarea id="feedback" name="feedback" rows="6" maxlength="4000"{{.F.Hinted "feedback-hint" "feedback"}}>{{.F.Value "feedback"}}</textarea>
+<fieldset><legend>{{.T.home}}</legend>{{.F.Error "home"}}
+<label for="home_municipality">{{.T.home_municipality}}</label>{{.F.Error "home_municipality"}}<input type="text" id="home_municipality" name="home_municipality" maxlength="60" value="{{.F.Value "home_municipality"}}"{{.F.Attrs "home_municipality" "home"}}>
+<label for="home_postcode">{{.T.home_postcode}}</label>{{.F.Error "home_postcode"}}<input type="text" id="home_postcode" name="home_postcode" inputmode="numeric" maxlength="5" value="{{.F.Value "home_postcode"}}"{{.F.Attrs "home_postcode" "home"}}>
+{{.F.Error "home_abroad"}}<div class="check"><input type="checkbox" id="home_abroad" name="home_abroad" value="true"{{if .F.Checked "home_abroad"}} checked{{end}}{{.F.Attrs "home_abroad" "home"}}><label for="home_abroad">{{.T.home_abroad}}</label></div>
 </fieldset>
-<fieldset>
-<div class="check"><input type="checkbox" id="contact_me" name="contact_me" value="true"><label for="contact_me">{{.T.contact_me}}</label></div>
-<div class="check"><input type="checkbox" id="newsletter_consent" name="newsletter_consent" value="true"><label for="newsletter_consent">{{.T.newsletter}}<br><small>{{.NewsletterConsent}}</small></label></div>
-<label for="name">{{.T.name}}</label><input type="text" id="name" name="name" maxlength="200" autocomplete="name" value="{{.Value "name"}}">
-<label for="email">{{.T.email}}</label><input type="email" id="email" name="email" autocomplete="email" value="{{.Value "email"}}">
+<fieldset><legend>{{.T.contact}}</legend>
+{{.F.Error "contact_me"}}<div class="check"><input type="checkbox" id="contact_me" name="contact_me" value="true"{{if .F.Checked "contact_me"}} checked{{end}}{{.F.Attrs "contact_me"}}><label for="contact_me">{{.T.contact_me}}</label></div>
+{{.F.Error "newsletter_consent"}}<div class="check"><input type="checkbox" id="newsletter_consent" name="newsletter_consent" value="true"{{if .F.Checked "newsletter_consent"}} checked{{end}}{{.F.Attrs "newsletter_consent"}}><label for="newsletter_consent">{{.T.newsletter}}<br><small>{{.NewsletterConsent}}</small></label></div>
+<label for="name">{{.T.name}}</label>{{.F.Error "name"}}<input type="text" id="name" name="name" maxlength="200" autocomplete="name" value="{{.F.Value "name"}}"{{.F.Attrs "name"}}>
+<label for="email">{{.T.email}}</label>{{.F.Error "email"}}<input type="email" id="email" name="email" autocomplete="email" value="{{.F.Value "email"}}"{{.F.Attrs "email"}}>
 </fieldset>
 <div class="hp" aria-hidden="true"><label for="website">{{.T.website}}</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
 <button type="submit">{{.T.submit}}</button>
@@ -295,16 +295,13 @@ type formData struct {
 	Langs                          []string
 	Questions                      []formQuestion
 	Locations                      []option
-	Errors                         []string
 	T                              map[string]string
-	form                           web.Form
+	F                              *web.Flow
 }
 
-func (d formData) Value(name string) string { return d.form.Get(name) }
-
-func (d formData) Chosen(name, id string) bool { return slices.Contains(d.form.All(name), id) }
-
-func (s *Service) renderForm(w http.ResponseWriter, status int, lang string, f web.Form, errs web.FieldErrors) error {
+// renderForm shows the survey: empty, or again after a failed submit with
+// the visitor's answers and each error at its field (web.Flow).
+func (s *Service) renderForm(w http.ResponseWriter, lang string, f web.Form, errs web.FieldErrors) error {
 	nonce := f.Get("nonce")
 	if !nonceRE.MatchString(nonce) {
 		var b [16]byte
@@ -313,16 +310,37 @@ func (s *Service) renderForm(w http.ResponseWriter, status int, lang string, f w
 	}
 	nl, _ := s.reg.List("newsletter")
 	d := formData{Lang: lang, Nonce: nonce, NewsletterConsent: nl.Consent.In(lang), Langs: register.Languages,
-		Locations: options(s.reg.Locations, lang), T: map[string]string{}, form: f}
+		Locations: options(s.reg.Locations, lang), T: map[string]string{}}
 	for k := range texts["fi"] {
 		d.T[strings.ReplaceAll(k, ".", "_")] = t(lang, k)
 	}
+	fields := []web.Field{{Name: "visit_date", Label: t(lang, "visit_date")}}
 	for _, q := range s.reg.Survey {
-		d.Questions = append(d.Questions, formQuestion{ID: q.ID, Kind: q.Kind, Label: q.Label.In(lang), Options: options(q.Options, lang)})
+		fq := formQuestion{ID: q.ID, Kind: q.Kind, Label: q.Label.In(lang), Options: options(q.Options, lang)}
+		d.Questions = append(d.Questions, fq)
+		if q.Kind == "per-location" {
+			for _, l := range d.Locations {
+				fields = append(fields, web.Field{Name: q.ID + "." + l.ID, ID: "pu-" + l.ID, Label: fq.Label + ": " + l.Label})
+			}
+		} else if len(fq.Options) > 0 {
+			fields = append(fields, web.Field{Name: q.ID, ID: q.ID + "-" + fq.Options[0].ID, Label: fq.Label})
+		}
+		if q.ID == "visit_reason" {
+			fields = append(fields, web.Field{Name: "visit_reason_other", Label: t(lang, "other")})
+		}
 	}
-	for _, m := range errs {
-		d.Errors = append(d.Errors, m)
-	}
-	slices.Sort(d.Errors)
-	return web.Render(w, status, lang, t(lang, "title"), formTmpl, d)
+	fields = append(fields,
+		web.Field{Name: "feedback", Label: t(lang, "feedback")},
+		web.Field{Name: "home", ID: "home_municipality", Label: t(lang, "home")},
+		web.Field{Name: "home_municipality", Label: t(lang, "home_municipality")},
+		web.Field{Name: "home_postcode", Label: t(lang, "home_postcode.name")},
+		web.Field{Name: "home_abroad", Label: t(lang, "home_abroad.name")},
+		web.Field{Name: "contact_me", Label: t(lang, "contact_me")},
+		web.Field{Name: "newsletter_consent", Label: t(lang, "newsletter")},
+		web.Field{Name: "name", Label: t(lang, "name")},
+		web.Field{Name: "email", Label: t(lang, "email")},
+		web.Field{Name: "nonce", ID: "visit_date", Label: t(lang, "nonce.name")},
+	)
+	d.F = web.NewFlow(lang, f, errs, fields)
+	return d.F.Render(w, t(lang, "title"), formTmpl, d)
 }

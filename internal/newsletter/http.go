@@ -5,7 +5,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"slices"
 	"unicode/utf8"
 
 	"rekisteri/internal/mail"
@@ -30,56 +29,56 @@ func (s *Service) Routes() http.Handler {
 }
 
 var formTmpl = template.Must(template.New("form").Parse(`
-<nav>{{range .Langs}}<a href="/newsletter?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
+<nav aria-label="{{.T.langs}}">{{range .Langs}}<a href="/newsletter?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
+{{.F.Summary}}
 <p>{{.T.intro}}</p>
-{{if .Errors}}<div class="err" role="alert">{{range .Errors}}<p>{{.}}</p>{{end}}</div>{{end}}
 <form method="post" action="/newsletter/subscribe?lang={{.Lang}}" novalidate>
 <input type="hidden" name="lang" value="{{.Lang}}">
-<label for="email">{{.T.email}}</label>
-<input type="email" id="email" name="email" value="{{.Email}}" required autocomplete="email">
-<label for="name">{{.T.name}}</label>
-<input type="text" id="name" name="name" value="{{.Name}}" maxlength="200" autocomplete="name">
-<fieldset><legend>{{.T.lists}}</legend>
-{{range .Lists}}<div class="check"><input type="checkbox" id="list-{{.ID}}" name="lists" value="{{.ID}}"{{if .Checked}} checked{{end}}>
+<label for="email">{{.T.email}}</label>{{.F.Error "email"}}
+<input type="email" id="email" name="email" value="{{.F.Value "email"}}" required autocomplete="email"{{.F.Attrs "email"}}>
+<label for="name">{{.T.name}}</label>{{.F.Error "name"}}
+<input type="text" id="name" name="name" value="{{.F.Value "name"}}" maxlength="200" autocomplete="name"{{.F.Attrs "name"}}>
+<fieldset><legend>{{.T.lists}}</legend>{{.F.Error "lists"}}
+{{range .Lists}}<div class="check"><input type="checkbox" id="list-{{.ID}}" name="lists" value="{{.ID}}"{{if $.F.Chosen "lists" .ID}} checked{{end}}{{$.F.Attrs "lists"}}>
 <label for="list-{{.ID}}"><strong>{{.Name}}</strong><br><small>{{.Consent}}</small></label></div>{{end}}
 </fieldset>
-<div class="check"><input type="checkbox" id="consent" name="consent" value="true">
+{{.F.Error "consent"}}<div class="check"><input type="checkbox" id="consent" name="consent" value="true"{{.F.Attrs "consent"}}>
 <label for="consent">{{.T.consent}} <a href="{{.PrivacyURL}}">{{.T.privacy}}</a></label></div>
 <div class="hp" aria-hidden="true"><label for="website">{{.T.website}}</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
 <button type="submit">{{.T.submit}}</button>
 </form>`))
 
-type formList struct {
-	ID, Name, Consent string
-	Checked           bool
-}
+type formList struct{ ID, Name, Consent string }
 
 type formData struct {
-	Lang, Email, Name, PrivacyURL string
-	Langs                         []string
-	Lists                         []formList
-	Errors                        []string
-	T                             map[string]string
+	Lang, PrivacyURL string
+	Langs            []string
+	Lists            []formList
+	T                map[string]string
+	F                *web.Flow
 }
 
-func (s *Service) renderForm(w http.ResponseWriter, status int, lang string, f web.Form, errs web.FieldErrors) error {
-	chosen := f.All("lists")
-	d := formData{Lang: lang, Email: f.Get("email"), Name: f.Get("name"), PrivacyURL: s.privacyURL(lang), Langs: register.Languages, T: map[string]string{}}
-	for _, k := range []string{"intro", "email", "name", "lists", "consent", "privacy", "submit", "website"} {
+// renderForm shows the form: empty, or again after a failed submit with
+// the visitor's answers and each error at its field (web.Flow).
+func (s *Service) renderForm(w http.ResponseWriter, lang string, f web.Form, errs web.FieldErrors) error {
+	d := formData{Lang: lang, PrivacyURL: s.privacyURL(lang), Langs: register.Languages, T: map[string]string{}}
+	for _, k := range []string{"intro", "email", "name", "lists", "consent", "consent.name", "privacy", "submit", "website", "langs"} {
 		d.T[k] = t(lang, "form."+k)
 	}
 	for _, l := range s.reg.Lists {
-		checked := false
-		for _, c := range chosen {
-			checked = checked || c == l.ID
-		}
-		d.Lists = append(d.Lists, formList{ID: l.ID, Name: l.Name.In(lang), Consent: l.Consent.In(lang), Checked: checked})
+		d.Lists = append(d.Lists, formList{ID: l.ID, Name: l.Name.In(lang), Consent: l.Consent.In(lang)})
 	}
-	for _, m := range errs {
-		d.Errors = append(d.Errors, m)
+	first := ""
+	if len(d.Lists) > 0 {
+		first = "list-" + d.Lists[0].ID
 	}
-	slices.Sort(d.Errors)
-	return web.Render(w, status, lang, t(lang, "form.title"), formTmpl, d)
+	d.F = web.NewFlow(lang, f, errs, []web.Field{
+		{Name: "email", Label: d.T["email"]},
+		{Name: "name", Label: d.T["name"]},
+		{Name: "lists", ID: first, Label: d.T["lists"]},
+		{Name: "consent", Label: d.T["consent.name"]},
+	})
+	return d.F.Render(w, t(lang, "form.title"), formTmpl, d)
 }
 
 func (s *Service) form(w http.ResponseWriter, r *http.Request) error {
@@ -99,7 +98,7 @@ func (s *Service) form(w http.ResponseWriter, r *http.Request) error {
 		web.JSON(w, http.StatusOK, map[string]any{"lang": lang, "lists": lists, "privacy": s.privacyURL(lang), "noticeVersion": s.reg.Version()})
 		return nil
 	}
-	return s.renderForm(w, http.StatusOK, lang, f, nil)
+	return s.renderForm(w, lang, f, nil)
 }
 
 // parseSignup validates a signup, with one message per field in lang.
@@ -154,7 +153,7 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 		if web.WantsJSON(r) {
 			return errs
 		}
-		return s.renderForm(w, http.StatusBadRequest, lang, f, errs)
+		return s.renderForm(w, lang, f, errs)
 	}
 	if err := s.Subscribe(r.Context(), in); err != nil {
 		return web.Unavailable(err)

@@ -57,12 +57,22 @@ var layoutFS embed.FS
 
 var layout = template.Must(template.ParseFS(layoutFS, "layout.html"))
 
-// Page is a whole HTML page: a title and a body the caller rendered.
+// Page is a whole HTML page: a title and a body the caller rendered. Every
+// page ends with links to the privacy notice and the accessibility statement.
 type Page struct {
 	Lang  string
 	Title string
 	Body  template.HTML
 }
+
+// NoticeRegister is the register whose privacy notice every page links to.
+const NoticeRegister = "museum"
+
+// T is a word of the page's frame in its language.
+func (p Page) T(key string) string { return text(p.Lang, key) }
+
+// Register is the register whose notice the footer links to.
+func (Page) Register() string { return NoticeRegister }
 
 // HTML writes a page. Links in our pages carry tokens, so the page is never
 // cached and never sends a Referer onwards.
