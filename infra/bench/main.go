@@ -36,8 +36,18 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed of the injected faults")
 	skipFunctions := flag.Bool("skip-functions", false, "skip the per-function measurements")
 	skipStack := flag.Bool("skip-stack", false, "skip the measurements on the local stack")
-	keep := flag.Bool("keep", false, "keep the scratch directory (binaries, zips, logs)")
+	keep := flag.Bool("keep", false, "keep the scratch directory (binaries, zips, logs, CPU profiles)")
+	cpuRounds := flag.Int("cpu-rounds", 7, "timed rounds of 0.3 s per operation in the CPU measurement (0: skip it)")
+	cpuOnly := flag.Bool("cpu-only", false, "on the local stack, measure only the CPU per operation")
+	cpuIn := flag.String("cpu-child", "", "internal: run as the CPU measurement's child with this input")
+	cpuOut := flag.String("cpu-out", "", "internal: where the CPU child writes its results")
 	flag.Parse()
+	if *cpuIn != "" {
+		if err := cpuChild(*cpuIn, *cpuOut); err != nil {
+			fatal(err)
+		}
+		return
+	}
 
 	abs, err := filepath.Abs(*root)
 	if err != nil {
@@ -69,7 +79,7 @@ func main() {
 		if err := os.MkdirAll(logDir, 0o755); err != nil {
 			fatal(err)
 		}
-		ops, err = measureOperations(ctx, abs, logDir, *nDup, *nFaults, *seed)
+		ops, err = measureOperations(ctx, abs, tmp, logDir, *nDup, *nFaults, *seed, *cpuRounds, *cpuOnly)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("operations: %w", err))
 		}
@@ -80,6 +90,9 @@ func main() {
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Since(started).Round(time.Second))
 	if len(fns) > 0 {
 		printFunctions(os.Stdout, fns, *runs)
+	}
+	if ops.CPU != nil {
+		printCPU(os.Stdout, ops.CPU)
 	}
 	if len(ops.Ops) > 0 {
 		printOps(os.Stdout, ops.Ops)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -57,6 +58,7 @@ type faultResult struct {
 }
 
 type opsReport struct {
+	CPU    *cpuReport
 	Ops    []opResult
 	Dups   []dupResult
 	Faults *faultResult
@@ -67,6 +69,7 @@ type bench struct {
 	h      http.Handler
 	rec    *awsprobe.Recorder
 	faults *awsprobe.Faults
+	rec2   *recording // the functions' HTTP responses, for the CPU replay
 	runID  string
 	n      int
 }
@@ -78,7 +81,7 @@ func randomHex(n int) string {
 }
 
 // measureOperations runs the operations against the local stack.
-func measureOperations(ctx context.Context, root, logDir string, nDup, nFaults int, seed uint64) (rep opsReport, err error) {
+func measureOperations(ctx context.Context, root, tmp, logDir string, nDup, nFaults int, seed uint64, cpuRounds int, cpuOnly bool) (rep opsReport, err error) {
 	logf, err := os.Create(filepath.Join(logDir, "functions.log"))
 	if err != nil {
 		return rep, err
@@ -88,11 +91,16 @@ func measureOperations(ctx context.Context, root, logDir string, nDup, nFaults i
 	slog.SetDefault(slog.New(slog.NewJSONHandler(logf, nil)))
 	defer slog.SetDefault(prev)
 
-	b := &bench{rec: awsprobe.NewRecorder(), faults: awsprobe.NewFaults(seed), runID: randomHex(4)}
+	b := &bench{rec: awsprobe.NewRecorder(), faults: awsprobe.NewFaults(seed), runID: randomHex(4),
+		rec2: &recording{base: awshttp.NewBuildableClient().GetTransport()}}
 	progress("starting the local stack (emulators, prefix bench-%s)", b.runID)
 	b.stack, err = local.Start(ctx, local.Options{
 		RepoRoot: root, Prefix: "bench-" + b.runID, PublicBaseURL: "http://bench.local", LogDir: logDir,
-		Configure: func(c *aws.Config) { b.rec.Attach(c); b.faults.Attach(c) },
+		Configure: func(c *aws.Config) {
+			b.rec.Attach(c)
+			b.faults.Attach(c)
+			c.HTTPClient = &http.Client{Transport: b.rec2}
+		},
 	})
 	if err != nil {
 		return rep, fmt.Errorf("start local stack: %w", err)
@@ -100,6 +108,14 @@ func measureOperations(ctx context.Context, root, logDir string, nDup, nFaults i
 	defer b.stack.Stop()
 	b.h = b.stack.Handler()
 
+	if cpuRounds > 0 {
+		if rep.CPU, err = b.measureCPU(ctx, tmp, cpuRounds); err != nil {
+			return rep, err
+		}
+		if cpuOnly {
+			return rep, nil
+		}
+	}
 	if err := b.signupAndConfirm(ctx, &rep); err != nil {
 		return rep, err
 	}
