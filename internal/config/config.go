@@ -20,9 +20,10 @@ func Map(m map[string]string) Lookup {
 	return func(name string) (string, bool) { v, ok := m[name]; return v, ok }
 }
 
-// EURegions are the regions rekisteri may run in; template.yaml's Rules
+// EURegions are the regions rekisteri may run in (EU, with SES v2 for the
+// mailer; eu-south-2 has none); template.yaml's Rules
 // assertion lists the same ones.
-var EURegions = []string{"eu-north-1", "eu-west-1", "eu-west-3", "eu-central-1", "eu-south-1", "eu-south-2"}
+var EURegions = []string{"eu-north-1", "eu-west-1", "eu-west-3", "eu-central-1", "eu-south-1"}
 
 // CheckRegion refuses any region outside the EU allow-list: personal data
 // must not be processed elsewhere (privacy notice §10).

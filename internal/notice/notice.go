@@ -33,19 +33,19 @@ var basis = map[string]register.Text{
 }
 
 var words = map[string]map[string]string{
-	"fi": {"title": "Tietosuojaseloste", "controller": "Rekisterinpitäjä", "responsible": "Rekisterin vastuuhenkilö", "contacts": "Yhteyshenkilöt",
+	"fi": {"logs": "Lokit", "title": "Tietosuojaseloste", "controller": "Rekisterinpitäjä", "responsible": "Rekisterin vastuuhenkilö", "contacts": "Yhteyshenkilöt",
 		"dpo": "Tietosuojavastaava", "purposes": "Käsittelyn tarkoitukset ja perusteet", "data": "Käsiteltävät tiedot", "publicity": "Julkisuus",
 		"sources": "Mistä tiedot saadaan", "recipients": "Vastaanottajat ja käsittelijät", "transfers": "Siirrot EU/ETA-alueen ulkopuolelle",
 		"retention": "Säilytysajat", "security": "Tietojen suojaus", "rights": "Rekisteröidyn oikeudet", "version": "Selosteen versio",
 		"rights.text": "Sinulla on oikeus saada pääsy tietoihisi ja jäljennös niistä, oikaista virheelliset tiedot, pyytää tietojesi poistamista ja käsittelyn rajoittamista sekä vastustaa yleisen edun perusteella tapahtuvaa käsittelyä. Suostumukseen tai sopimukseen perustuvat tiedot voit saada koneluettavassa muodossa. Suostumuksen voit perua milloin tahansa yhtä helposti kuin annoit sen. Pyyntöihin vastataan kuukauden kuluessa; aikaa voidaan perustellusta syystä jatkaa kahdella kuukaudella. Pyynnöt ovat maksuttomia.",
 		"complaint":   "Voit tehdä valituksen tietosuojavaltuutetun toimistoon: https://tietosuoja.fi", "guide": "Ohjeet tietopyyntöihin"},
-	"sv": {"title": "Dataskyddsbeskrivning", "controller": "Personuppgiftsansvarig", "responsible": "Ansvarig person", "contacts": "Kontaktpersoner",
+	"sv": {"logs": "Loggar", "title": "Dataskyddsbeskrivning", "controller": "Personuppgiftsansvarig", "responsible": "Ansvarig person", "contacts": "Kontaktpersoner",
 		"dpo": "Dataskyddsombud", "purposes": "Ändamål och rättslig grund", "data": "Uppgifter som behandlas", "publicity": "Offentlighet",
 		"sources": "Varifrån uppgifterna fås", "recipients": "Mottagare och personuppgiftsbiträden", "transfers": "Överföringar utanför EU/EES",
 		"retention": "Lagringstider", "security": "Skydd av uppgifterna", "rights": "Den registrerades rättigheter", "version": "Beskrivningens version",
 		"rights.text": "Du har rätt till tillgång till dina uppgifter och en kopia av dem, att få felaktiga uppgifter rättade, att begära radering och begränsning av behandlingen samt att invända mot behandling som grundar sig på allmänt intresse. Uppgifter som grundar sig på samtycke eller avtal kan du få i maskinläsbar form. Samtycket kan du återkalla när som helst lika lätt som du gav det. Vi svarar inom en månad; tiden kan av grundad anledning förlängas med två månader. Begäranden är avgiftsfria.",
 		"complaint":   "Du kan lämna klagomål till dataombudsmannens byrå: https://tietosuoja.fi/sv", "guide": "Anvisningar för begäranden"},
-	"en": {"title": "Privacy notice", "controller": "Controller", "responsible": "Person responsible", "contacts": "Contact persons",
+	"en": {"logs": "Logs", "title": "Privacy notice", "controller": "Controller", "responsible": "Person responsible", "contacts": "Contact persons",
 		"dpo": "Data protection officer", "purposes": "Purposes and legal bases", "data": "Data processed", "publicity": "Publicity",
 		"sources": "Where the data comes from", "recipients": "Recipients and processors", "transfers": "Transfers outside the EU/EEA",
 		"retention": "Retention", "security": "Security", "rights": "Your rights", "version": "Notice version",
@@ -64,6 +64,7 @@ var page = template.Must(template.New("notice").Parse(`
 <h2>{{.W.publicity}}</h2><p>{{.Publicity}}</p>
 <h2>{{.W.transfers}}</h2><p>{{.Transfers}}</p>
 <h2>{{.W.retention}}</h2><ul>{{range .Retention}}<li>{{.}}</li>{{end}}</ul>
+<h2>{{.W.logs}}</h2><ul>{{range .Logs}}<li>{{.}}</li>{{end}}</ul>
 <h2>{{.W.security}}</h2><p>{{.Security}}</p>
 <h2>{{.W.rights}}</h2><p>{{.W.rights_text}}</p><p>{{.W.complaint}}</p>{{if .Guide}}<p><a href="{{.Guide}}">{{.W.guide}}</a></p>{{end}}
 <p><small>{{.W.version}}: {{.Version}}</small></p>`))
@@ -112,6 +113,12 @@ func (rs Registers) serve(w http.ResponseWriter, r *http.Request) error {
 			retention = append(retention, rule.Text.In(lang))
 		}
 	}
+	var logs []string
+	for _, l := range reg.Logs {
+		retention = append(retention, l.Text.In(lang))
+		logs = append(logs, l.Holds.In(lang)+" "+l.Text.In(lang))
+	}
+	d["Logs"] = logs
 	d["Retention"] = retention
 	wd := map[string]string{}
 	for k, v := range words[lang] {

@@ -63,7 +63,27 @@ type Register struct {
 	Resources      []Resource   `yaml:"resources"`
 	BookingContact string       `yaml:"bookingContact"`
 	Survey         []Question   `yaml:"survey"`
+	Logs           []Log        `yaml:"logs"`
 	version        string
+}
+
+// Log is a log kept outside the tables (the functions' CloudWatch logs):
+// what it holds and how long it is kept; template.yaml's log groups keep it
+// that long, and the notice says so.
+type Log struct {
+	ID    string `yaml:"id"`
+	Keep  Period `yaml:"keep"`
+	Holds Text   `yaml:"holds"`
+	Text  Text   `yaml:"text"`
+}
+
+// Log returns the declared log with id.
+func (r *Register) Log(id string) (Log, bool) {
+	i := slices.IndexFunc(r.Logs, func(l Log) bool { return l.ID == id })
+	if i < 0 {
+		return Log{}, false
+	}
+	return r.Logs[i], true
 }
 
 // Person is a role and, where the notice names one, a person.
@@ -316,6 +336,17 @@ func (r *Register) validate() error {
 			if err := complete(o.Name, "option "+q.ID+"/"+o.ID); err != nil {
 				return err
 			}
+		}
+	}
+	for _, l := range r.Logs {
+		if l.Keep.IsZero() {
+			return fmt.Errorf("log %s: no retention period", l.ID)
+		}
+		if err := complete(l.Holds, "log "+l.ID); err != nil {
+			return err
+		}
+		if err := complete(l.Text, "retention of log "+l.ID); err != nil {
+			return err
 		}
 	}
 	for _, k := range r.Records {

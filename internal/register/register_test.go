@@ -1,6 +1,7 @@
 package register
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -275,6 +276,7 @@ func TestValidateRefusesBrokenDeclarations(t *testing.T) {
 		r.Purposes = append([]Purpose(nil), r.Purposes...)
 		r.Lists = append([]List(nil), r.Lists...)
 		r.Records = append([]RecordKind(nil), r.Records...)
+		r.Logs = append([]Log(nil), r.Logs...)
 		return &r
 	}
 	tests := []struct {
@@ -293,6 +295,9 @@ func TestValidateRefusesBrokenDeclarations(t *testing.T) {
 			rules[0].After = "bornAt"
 			r.Records[0].Retention = rules
 		}},
+		{"log kept forever", func(r *Register) { r.Logs[0].Keep = Period{} }},
+		{"log contents missing a language", func(r *Register) { r.Logs[0].Holds = Text{"fi": "x", "en": "y"} }},
+		{"log retention text missing a language", func(r *Register) { r.Logs[0].Text = Text{"fi": "x", "sv": "y"} }},
 	}
 	if err := base().validate(); err != nil {
 		t.Fatalf("the real declaration fails validation: %v", err)
@@ -305,5 +310,29 @@ func TestValidateRefusesBrokenDeclarations(t *testing.T) {
 				t.Fatal("validate accepted it")
 			}
 		})
+	}
+}
+
+// TestLogsDeclared: the functions' logs are declared, and each retention
+// text states the period the declaration (and template.yaml) keeps them.
+func TestLogsDeclared(t *testing.T) {
+	r := MustLoad("museum")
+	l, ok := r.Log("function-logs")
+	if !ok {
+		t.Fatal("function-logs not declared")
+	}
+	if _, ok := r.Log("no-such-log"); ok {
+		t.Error("Log found an undeclared log")
+	}
+	for _, l := range r.Logs {
+		n := strconv.Itoa(l.Keep.Days + l.Keep.Months + l.Keep.Years)
+		for _, lang := range Languages {
+			if !strings.Contains(l.Text[lang], n) {
+				t.Errorf("log %s: the %s text %q does not state its period (%s)", l.ID, lang, l.Text[lang], n)
+			}
+		}
+	}
+	if l.Keep.IsZero() {
+		t.Error("function logs kept forever")
 	}
 }
