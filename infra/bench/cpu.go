@@ -103,7 +103,7 @@ func httpEvent(path string, body map[string]any) []byte {
 		Headers: map[string]string{
 			"accept": "application/json", "accept-language": "fi-FI,fi;q=0.9,en;q=0.8", "content-length": strconv.Itoa(len(raw)),
 			"content-type": "application/json", "host": host, "origin": "https://www.example.org",
-			"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
+			"user-agent":      "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
 			"x-amzn-trace-id": "Root=1-681b2a48-3f0c1e2d4b5a69788796a5b4", "x-forwarded-for": "203.0.113.7",
 			"x-forwarded-port": "443", "x-forwarded-proto": "https",
 		},
