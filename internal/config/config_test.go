@@ -201,7 +201,7 @@ func TestCheckRegion(t *testing.T) {
 		{"eu-west-1", true},
 		{"eu-central-1", true},
 		{"us-east-1", false},
-		{"eu-west-2", false}, // London: outside the EU
+		{"eu-west-2", false},  // London: outside the EU
 		{"eu-south-2", false}, // Spain: no SES v2, the mailer could not send
 		{"", false},
 		{"EU-NORTH-1", false},
