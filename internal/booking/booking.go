@@ -23,6 +23,7 @@ import (
 
 	"rekisteri/internal/audit"
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/errlog"
 	"rekisteri/internal/fieldcrypt"
 	"rekisteri/internal/helsinki"
 	"rekisteri/internal/keyring"
@@ -323,7 +324,7 @@ func (s *Service) enqueue(ctx context.Context, jobs ...mail.Job) {
 		ms = append(ms, sqsqueue.Message{Op: "send", ID: j.ID()})
 	}
 	if err := s.mail.SendAll(ctx, ms...); err != nil {
-		slog.WarnContext(ctx, "mail left for the relay", "count", len(ms), "err", err)
+		slog.WarnContext(ctx, "mail left for the relay", "count", len(ms), errlog.Attr(err))
 	}
 }
 

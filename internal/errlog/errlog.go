@@ -120,3 +120,15 @@ func walk(err error, f func(error)) {
 		}
 	}
 }
+
+// StartupAttr is Attr plus the error's text, for the one error that cannot
+// carry a request's input: a function's failure to start, which comes from
+// its environment alone (a missing variable, a sender address SAM split).
+// The operator needs that text to fix the deployment.
+func StartupAttr(err error) slog.Attr {
+	attrs := Attrs(err)
+	if err != nil {
+		attrs = append(attrs, slog.String("text", err.Error()))
+	}
+	return slog.Attr{Key: Key, Value: slog.GroupValue(attrs...)}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/errlog"
 	rmail "rekisteri/internal/mail"
 	"rekisteri/internal/sesmail"
 	"rekisteri/internal/sqsqueue"
@@ -104,7 +105,7 @@ func (m *Mailer) Handle(ctx context.Context, msg sqsqueue.Message) error {
 		// The mail is out. Failing the message would let a redelivery find
 		// the lease lapsed and send it again; the job stays "sending" with
 		// attempts > 0, which the relay skips, so it is done.
-		slog.ErrorContext(ctx, "mail sent but not marked sent", "mail", msg.ID, "sesMessageId", sesID, "err", err)
+		slog.ErrorContext(ctx, "mail sent but not marked sent", "mail", msg.ID, "sesMessageId", sesID, errlog.Attr(err))
 		return nil
 	}
 	slog.InfoContext(ctx, "mail sent", "mail", msg.ID, "template", job.Template, "class", job.Class, "attempt", job.Attempts)
@@ -181,7 +182,7 @@ func (m *Mailer) release(ctx context.Context, id string, leaseUntil int64) {
 		},
 	})
 	if err != nil {
-		slog.WarnContext(ctx, "mail lease kept until it lapses", "mail", id, "err", err)
+		slog.WarnContext(ctx, "mail lease kept until it lapses", "mail", id, errlog.Attr(err))
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"rekisteri/internal/audit"
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/errlog"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/register"
@@ -287,7 +288,7 @@ func (s *Service) privacyURL(lang string) string { return s.reg.NoticeURL(s.base
 // the outbox, so a failure here only delays the mail until the relay re-queues it.
 func (s *Service) enqueue(ctx context.Context, job mail.Job) {
 	if err := s.mail.Send(ctx, sqsqueue.Message{Op: "send", ID: job.ID()}); err != nil {
-		slog.WarnContext(ctx, "mail left for the relay", "mail", job.ID(), "err", err)
+		slog.WarnContext(ctx, "mail left for the relay", "mail", job.ID(), errlog.Attr(err))
 	}
 }
 

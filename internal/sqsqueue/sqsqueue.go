@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"rekisteri/internal/errlog"
 )
 
 // Message is the whole body of every message: what to do, to which record.
@@ -107,7 +109,7 @@ func Batch(ctx context.Context, ev events.SQSEvent, h Handler) events.SQSEventRe
 			err = h(ctx, m)
 		}
 		if err != nil {
-			attrs := []any{"messageId", rec.MessageId, "receiveCount", rec.Attributes["ApproximateReceiveCount"], "err", err}
+			attrs := []any{"messageId", rec.MessageId, "receiveCount", rec.Attributes["ApproximateReceiveCount"], errlog.Attr(err)}
 			if m.Validate() == nil {
 				// Only a validated op and id may be logged: a refused body may hold anything.
 				attrs = append(attrs, "op", m.Op, "id", m.ID)

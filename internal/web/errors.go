@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"rekisteri/internal/errlog"
 )
 
 // FieldErrors is a 400 with one message per field, in the visitor's language.
@@ -83,11 +85,11 @@ func Handle(f HandlerFunc) http.Handler {
 			Message(w, http.StatusBadRequest, lang, text(lang, "error.title"), msgs...)
 		case errors.As(err, &e):
 			if e.Status >= 500 {
-				slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "status", e.Status, "err", err)
+				slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "status", e.Status, errlog.Attr(err))
 			}
 			writeError(w, r, lang, e.Status, e.Message)
 		default:
-			slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "status", 500, "err", err)
+			slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "status", 500, errlog.Attr(err))
 			writeError(w, r, lang, http.StatusInternalServerError, "internal error")
 		}
 	})

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/text/language"
+
+	"rekisteri/internal/errlog"
 )
 
 // WantsJSON reports whether the answer should be JSON: the request was JSON
@@ -79,7 +81,7 @@ func (Page) Register() string { return NoticeRegister }
 func HTML(w http.ResponseWriter, status int, p Page) {
 	var buf bytes.Buffer
 	if err := layout.Execute(&buf, p); err != nil {
-		slog.Error("render page", "err", err)
+		slog.Error("render page", errlog.Attr(err))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
