@@ -1,0 +1,209 @@
+package deploycheck
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// sdkCalls maps an SDK request type (import path and type name) to the IAM
+// action it needs. Items of TransactWriteItems/TransactGetItems count as the
+// action of their kind, which is what IAM checks for them.
+var sdkCalls = map[string]map[string]string{
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb": {
+		"GetItemInput": "dynamodb:GetItem", "PutItemInput": "dynamodb:PutItem", "UpdateItemInput": "dynamodb:UpdateItem",
+		"DeleteItemInput": "dynamodb:DeleteItem", "QueryInput": "dynamodb:Query", "ScanInput": "dynamodb:Scan",
+		"BatchWriteItemInput": "dynamodb:BatchWriteItem", "BatchGetItemInput": "dynamodb:BatchGetItem", "DescribeTableInput": "dynamodb:DescribeTable",
+	},
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types": {
+		"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
+		"ConditionCheck": "dynamodb:ConditionCheckItem", "Get": "dynamodb:GetItem",
+	},
+	"github.com/aws/aws-sdk-go-v2/service/sqs": {
+		"SendMessageInput": "sqs:SendMessage", "SendMessageBatchInput": "sqs:SendMessage", "ReceiveMessageInput": "sqs:ReceiveMessage",
+		"DeleteMessageInput": "sqs:DeleteMessage", "DeleteMessageBatchInput": "sqs:DeleteMessage",
+	},
+	"github.com/aws/aws-sdk-go-v2/service/sesv2": {
+		// SES v2 SendEmail is authorised as ses:SendEmail whatever its content (Raw included).
+		"SendEmailInput": "ses:SendEmail", "SendBulkEmailInput": "ses:SendBulkEmail",
+	},
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": {"GetSecretValueInput": "secretsmanager:GetSecretValue"},
+	"github.com/aws/aws-sdk-go-v2/service/kms": {
+		"GenerateDataKeyInput": "kms:GenerateDataKey", "DecryptInput": "kms:Decrypt", "EncryptInput": "kms:Encrypt",
+	},
+}
+
+// notInTheFunction are files linked into a function that its Lambda never
+// runs, with the reason.
+var notInTheFunction = map[string]string{
+	"internal/booking/invoice.go": "the invoice export runs only in the staff tool, under a person's own credentials",
+	"internal/feedback/stats.go":  "survey statistics run only in the staff tool",
+}
+
+// codeUse is what a function's code calls: IAM actions and index names.
+type codeUse struct {
+	actions map[string]bool
+	indexes map[string]bool
+}
+
+// scanFunction reads every non-test file of the packages ./functions/<dir>
+// links (this module's only) for SDK request literals and IndexName values.
+func scanFunction(t *testing.T, dir string) codeUse {
+	t.Helper()
+	root, _ := filepath.Abs("../..")
+	// The files as `make build` compiles them for Lambda.
+	cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "-f", `{{if .Module}}{{if eq .Module.Path "rekisteri"}}{{.Dir}}|{{join .GoFiles ","}}{{end}}{{end}}`, "./functions/"+dir)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list ./functions/%s: %v", dir, err)
+	}
+	use := codeUse{actions: map[string]bool{}, indexes: map[string]bool{}}
+	fset := token.NewFileSet()
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkgDir, files, ok := strings.Cut(line, "|")
+		if !ok || files == "" {
+			continue
+		}
+		for _, name := range strings.Split(files, ",") {
+			path := filepath.Join(pkgDir, name)
+			rel, _ := filepath.Rel(root, path)
+			if _, skip := notInTheFunction[filepath.ToSlash(rel)]; skip {
+				continue
+			}
+			f, err := parser.ParseFile(fset, path, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			imports := map[string]string{} // local name → path
+			for _, im := range f.Imports {
+				p, _ := strconv.Unquote(im.Path.Value)
+				local := p[strings.LastIndex(p, "/")+1:]
+				if im.Name != nil {
+					local = im.Name.Name
+				}
+				imports[local] = p
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch x := n.(type) {
+				case *ast.CompositeLit:
+					if sel, ok := x.Type.(*ast.SelectorExpr); ok {
+						if id, ok := sel.X.(*ast.Ident); ok {
+							if a, ok := sdkCalls[imports[id.Name]][sel.Sel.Name]; ok {
+								use.actions[a] = true
+							}
+						}
+					}
+				case *ast.KeyValueExpr:
+					if k, ok := x.Key.(*ast.Ident); ok && k.Name == "IndexName" {
+						ast.Inspect(x.Value, func(n ast.Node) bool {
+							if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+								s, _ := strconv.Unquote(lit.Value)
+								use.indexes[s] = true
+							}
+							return true
+						})
+					}
+				}
+				return true
+			})
+		}
+	}
+	return use
+}
+
+// TestIAMAsNarrowAsTheCode: each function's policies grant no DynamoDB,
+// SQS, SES, Secrets Manager or KMS action its code does not call, name the
+// indexes it queries (never index/*), and let it decrypt through Secrets
+// Manager only when it reads a secret.
+func TestIAMAsNarrowAsTheCode(t *testing.T) {
+	tmpl := readTemplate(t)
+	fns := tmpl.Names("AWS::Serverless::Function")
+	if len(fns) == 0 {
+		t.Fatal("no functions")
+	}
+	for _, fn := range fns {
+		t.Run(fn, func(t *testing.T) {
+			dir := strings.ToLower(strings.TrimSuffix(fn, "Function"))
+			use := scanFunction(t, dir)
+			if len(use.actions) == 0 {
+				t.Fatalf("found no SDK calls in ./functions/%s: the scan is broken", dir)
+			}
+			usesDynamoDB := false
+			for a := range use.actions {
+				usesDynamoDB = usesDynamoDB || strings.HasPrefix(a, "dynamodb:")
+			}
+			var granted []string
+			for _, p := range List(tmpl.Resources[fn].Properties["Policies"]) {
+				for _, st := range List(Map(p)["Statement"]) {
+					s := Map(st)
+					if Str(s["Effect"]) != "Allow" {
+						continue
+					}
+					sid := Str(s["Sid"])
+					for _, a := range Strings(s["Action"]) {
+						granted = append(granted, a)
+						svc, _, _ := strings.Cut(a, ":")
+						if !slices.Contains([]string{"dynamodb", "sqs", "ses", "secretsmanager", "kms"}, svc) {
+							continue
+						}
+						if strings.Contains(a, "*") {
+							t.Errorf("%s grants %s: name the actions the code calls", sid, a)
+							continue
+						}
+						via := List(Map(Map(s["Condition"])["StringLike"])["kms:ViaService"])
+						via = append(via, List(Map(Map(s["Condition"])["StringEquals"])["kms:ViaService"])...)
+						if a == "kms:Decrypt" && len(via) > 0 {
+							for _, v := range via {
+								r := Resolver{Params: map[string]string{"AWS::Region": "eu-north-1"}}.Resolve(v)
+								switch {
+								case strings.HasPrefix(r, "secretsmanager."):
+									if !use.actions["secretsmanager:GetSecretValue"] {
+										t.Errorf("%s: kms:Decrypt through Secrets Manager, but %s reads no secret", sid, fn)
+									}
+								case strings.HasPrefix(r, "dynamodb."):
+									if !usesDynamoDB {
+										t.Errorf("%s: kms:Decrypt through DynamoDB, but %s calls no DynamoDB", sid, fn)
+									}
+								}
+							}
+							continue
+						}
+						if !use.actions[a] {
+							t.Errorf("%s grants %s, which no code of %s calls", sid, a, fn)
+						}
+					}
+					for _, r := range List(s["Resource"]) {
+						res := Resolver{}.Resolve(r)
+						if _, idx, ok := strings.Cut(res, "/index/"); ok {
+							if idx == "*" || strings.Contains(idx, "*") {
+								t.Errorf("%s: %s; name the indexes %s queries (%v)", sid, res, fn, keys(use.indexes))
+							} else if !use.indexes[idx] {
+								t.Errorf("%s: index %s, which %s never queries (it queries %v)", sid, idx, fn, keys(use.indexes))
+							}
+						}
+					}
+				}
+			}
+			t.Logf("%s calls %v; indexes %v; granted %v", fn, keys(use.actions), keys(use.indexes), granted)
+		})
+	}
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
