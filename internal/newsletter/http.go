@@ -25,6 +25,10 @@ func (s *Service) Routes() http.Handler {
 	mux.Handle("POST /newsletter/confirm", web.Handle(s.confirm))
 	mux.Handle("GET /newsletter/unsubscribe", web.Handle(s.linkPage(token.Unsubscribe)))
 	mux.Handle("POST /newsletter/unsubscribe", web.Handle(s.unsubscribe))
+	// The accessibility statement (Act 306/2019), linked from every page, is
+	// published here beside the privacy notice: this function holds the
+	// declaration that names the provider.
+	mux.Handle("GET /accessibility", web.Statement{Provider: s.reg.Controller.Name.In, Address: s.reg.Controller.Address, Phone: s.reg.Controller.Phone})
 	return mux
 }
 
