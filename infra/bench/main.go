@@ -97,6 +97,9 @@ func main() {
 	if len(ops.Ops) > 0 {
 		printOps(os.Stdout, ops.Ops)
 	}
+	if len(ops.States) > 0 {
+		printStates(os.Stdout, ops.States)
+	}
 	if len(ops.Dups) > 0 {
 		printDups(os.Stdout, ops.Dups)
 	}

@@ -60,6 +60,7 @@ type faultResult struct {
 type opsReport struct {
 	CPU    *cpuReport
 	Ops    []opResult
+	States []stateResult
 	Dups   []dupResult
 	Faults *faultResult
 }
@@ -117,6 +118,9 @@ func measureOperations(ctx context.Context, root, tmp, logDir string, nDup, nFau
 		}
 	}
 	if err := b.signupAndConfirm(ctx, &rep); err != nil {
+		return rep, err
+	}
+	if err := b.subscribeStates(ctx, &rep); err != nil {
 		return rep, err
 	}
 	if err := b.feedback(ctx, &rep); err != nil {

@@ -166,6 +166,12 @@ func newID() string {
 // queues one confirmation mail. It answers the same whatever the address's
 // state, so the answer cannot tell anyone whether an address is known: lists
 // already active, or signed up moments ago, are left alone and mailed nothing.
+//
+// Nor can the time it takes: every state makes the same calls, one
+// transaction and one mail-queue message. When the transaction is refused,
+// the message names this signup's job, which was never written, so the
+// mailer finds nothing to send (issue 7, item 6). Only a signup to several
+// lists of which some, not all, are refused needs a second transaction.
 func (s *Service) Subscribe(ctx context.Context, in Signup) error {
 	keys, err := s.keys.Keys(ctx)
 	if err != nil {
@@ -180,11 +186,13 @@ func (s *Service) Subscribe(ctx context.Context, in Signup) error {
 	sk := subject.EmailKey(keys.Subject, in.Email)
 	email := subject.NormalizeEmail(in.Email)
 	lists := slices.Clone(in.Lists)
+	var job mail.Job
 	for attempt := 0; attempt < 2 && len(lists) > 0; attempt++ {
-		tx, jobIdx, job, err := s.subscribeTx(keys, sk, email, in, lists, now)
+		tx, jobIdx, j, err := s.subscribeTx(keys, sk, email, in, lists, now)
 		if err != nil {
 			return err
 		}
+		job = j
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 		if err == nil {
 			s.enqueue(ctx, job)
@@ -196,7 +204,10 @@ func (s *Service) Subscribe(ctx context.Context, in Signup) error {
 			return fmt.Errorf("subscribe %s: %w", in.ID, err)
 		}
 		if codes[jobIdx] == "ConditionalCheckFailed" {
-			return nil // this signup id was handled before
+			// This signup id was handled before; its job exists, and the
+			// mailer sends a job once however often it is queued.
+			s.enqueue(ctx, job)
+			return nil
 		}
 		// Each list owns two items (subscription, receipt) at the front.
 		var keep []string
@@ -209,6 +220,10 @@ func (s *Service) Subscribe(ctx context.Context, in Signup) error {
 			return fmt.Errorf("subscribe %s: cancelled %v: %w", in.ID, codes, err)
 		}
 		lists = keep
+	}
+	// The same message as a new address's, naming a job that does not exist.
+	if job.PK != "" {
+		s.enqueue(ctx, job)
 	}
 	slog.InfoContext(ctx, "signup left alone: already active or just sent", "signup", in.ID, "subject", subject.Prefix(sk))
 	return nil
