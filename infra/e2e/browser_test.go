@@ -124,7 +124,7 @@ func TestBrowserSignupConfirm(t *testing.T) {
 	load("submit without consent", http.StatusBadRequest, chromedp.Click(chromedp.CSS(subscribeButton)))
 	waitText("The subscription needs your consent: tick the box.")
 	shot("browser-consent-error.png")
-	if got := text(`.err[role=alert]`); got != "The subscription needs your consent: tick the box." {
+	if got := text(`#error-summary ul`); got != "Consent: The subscription needs your consent: tick the box." {
 		t.Errorf("the only error should be the consent one, got %q", got)
 	}
 	if v, err := runStep(bctx, chromedp.Value(chromedp.CSS("#email"))); err != nil || v != forgetful {
@@ -207,10 +207,16 @@ func TestBrowserSignupConfirm(t *testing.T) {
 // and stops it when the test ends (printing its output if the test failed).
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return startBrowserFor(t, 60*time.Second)
+}
+
+// startBrowserFor is startBrowser bounded to limit.
+func startBrowserFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("this test drives Chromium at %s and it is missing (%v): run `apt-get install chromium`", chromiumPath, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	var out lockedBuffer
 	// Only the flags below: the defaults of chromedp turn on features that
 	// talk to the network. With no user-data-dir flag chromedp makes a fresh
