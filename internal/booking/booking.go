@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ import (
 	"rekisteri/internal/helsinki"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
+	"rekisteri/internal/mailbudget"
 	"rekisteri/internal/register"
 	"rekisteri/internal/sqsqueue"
 	"rekisteri/internal/subject"
@@ -86,12 +88,14 @@ type Service struct {
 	seal    sealer
 	tables  Tables
 	baseURL *url.URL
+	budget  *mailbudget.Budget
 	now     func() time.Time
 }
 
 // NewService wires the capability to its stores.
 func NewService(reg *register.Register, db dynamoAPI, mailQueue queue, keys keySource, seal sealer, tables Tables, baseURL *url.URL) *Service {
-	return &Service{reg: reg, db: db, mail: mailQueue, keys: keys, seal: seal, tables: tables, baseURL: baseURL, now: time.Now}
+	return &Service{reg: reg, db: db, mail: mailQueue, keys: keys, seal: seal, tables: tables, baseURL: baseURL,
+		budget: mailbudget.MustNew(reg, "bookings", tables.Bookings), now: time.Now}
 }
 
 // Request is a validated booking request. Hetu travels only from the form to Seal.
@@ -213,6 +217,14 @@ func capacityPK(resource, date string) string { return "CAP#" + resource + "#" +
 // Submit stores a booking request, seals its identity code, and queues the
 // receipt to the customer and the notification to staff. If KMS cannot seal
 // the code nothing is stored.
+//
+// Nobody has verified the address on a request, so each one spends the
+// address's mail budget (register: mailBudgets/bookings) in the same
+// transaction. Past the budget the booking is still stored and answered the
+// same, but neither a receipt nor a staff notification is mailed: the first
+// request past it sends staff one notice instead (its details, its decision
+// link, and that further requests from the address this window are held
+// unmailed), left to the outbox relay so the request still makes ≤ 2 calls.
 func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
 	keys, err := s.keys.Keys(ctx)
 	if err != nil {
@@ -258,6 +270,9 @@ func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	records := tx // the booking and its sealed code: stored whatever the budget says
+	budgetAt := len(tx)
+	tx = append(slices.Clip(tx), s.budget.Spend(sk, now))
 	jobs := []mail.Job{receipt, staff}
 	for _, j := range jobs {
 		jp, err := dynamo.Put(s.tables.Mail, j, "attribute_not_exists(pk)")
@@ -266,12 +281,52 @@ func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
 		}
 		tx = append(tx, jp)
 	}
-	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	if spent, counted := mailbudget.Refused(err, budgetAt); spent {
+		return ref, s.submitPastBudget(ctx, keys, now, rec, records, counted)
+	}
+	if err != nil {
 		return "", fmt.Errorf("store booking %s: %w", ref, err)
 	}
 	s.enqueue(ctx, jobs...)
-	slog.InfoContext(ctx, "booking requested", "booking", ref, "resource", in.Resource, "subject", subject.Prefix(sk), "invoice", in.Payment == "invoice")
+	slog.InfoContext(ctx, "booking requested", "booking", ref, "resource", in.Resource, "subject", subject.Prefix(rec.SubjectKey), "invoice", in.Payment == "invoice")
 	return ref, nil
+}
+
+// submitPastBudget stores a booking whose address has had its mail budget:
+// the records alone, the count, and for the first request past the budget
+// one notice to staff, which the outbox relay sends (no queue call here).
+func (s *Service) submitPastBudget(ctx context.Context, keys keyring.Keys, now time.Time, rec record, records []types.TransactWriteItem, counted int) error {
+	first := counted == s.budget.Count()
+	for {
+		tx := append(slices.Clip(records), s.budget.Overspend(rec.SubjectKey, now, first))
+		if first {
+			notice, err := s.job(now, "held."+rec.Reference, rec, "booking-held", s.reg.BookingContact, "fi", map[string]string{
+				"decisionURL": s.decisionLink(keys, rec), "budget": strconv.Itoa(s.budget.Count()), "minutes": strconv.Itoa(int(s.budget.Window().Minutes())),
+			})
+			if err != nil {
+				return err
+			}
+			np, err := dynamo.Put(s.tables.Mail, notice, "attribute_not_exists(pk)")
+			if err != nil {
+				return err
+			}
+			tx = append(tx, np)
+		}
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+		if first {
+			if refused, _ := mailbudget.Refused(err, len(records)); refused {
+				first = false // a concurrent request sent the notice: store without it
+				continue
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("store booking %s past the mail budget: %w", rec.Reference, err)
+		}
+		slog.InfoContext(ctx, "booking requested past the mail budget: nothing mailed", "booking", rec.Reference,
+			"resource", rec.Resource, "subject", subject.Prefix(rec.SubjectKey), "staffNotice", first)
+		return nil
+	}
 }
 
 // job is a mail about booking rec, with the booking's details as parameters.

@@ -62,6 +62,7 @@ type Register struct {
 	Locations      []Named      `yaml:"locations"`
 	Resources      []Resource   `yaml:"resources"`
 	BookingContact string       `yaml:"bookingContact"`
+	MailBudgets    []MailBudget `yaml:"mailBudgets"`
 	Survey         []Question   `yaml:"survey"`
 	Logs           []Log        `yaml:"logs"`
 	version        string
@@ -113,6 +114,37 @@ func (r *Register) Resource(id string) (Resource, bool) {
 		return Resource{}, false
 	}
 	return r.Resources[i], true
+}
+
+// MailBudget is how many mails a public endpoint may send to one unverified
+// address within each Window (package mailbudget keeps the count).
+type MailBudget struct {
+	Endpoint string `yaml:"endpoint"`
+	ID       string `yaml:"id"`
+	Count    int    `yaml:"count"`
+	Window   Window `yaml:"window"`
+}
+
+// Window is a budget's window, a Go duration such as 1h or 10m.
+type Window struct{ time.Duration }
+
+// UnmarshalYAML reads a positive Go duration.
+func (w *Window) UnmarshalYAML(n *yaml.Node) error {
+	d, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	if err != nil || d <= 0 {
+		return fmt.Errorf("window %q: want a positive duration such as 1h or 10m", n.Value)
+	}
+	w.Duration = d
+	return nil
+}
+
+// MailBudget returns the declared mail budget with id.
+func (r *Register) MailBudget(id string) (MailBudget, bool) {
+	i := slices.IndexFunc(r.MailBudgets, func(b MailBudget) bool { return b.ID == id })
+	if i < 0 {
+		return MailBudget{}, false
+	}
+	return r.MailBudgets[i], true
 }
 
 // Question is one question of the visitor survey; option ids are what is
@@ -347,6 +379,11 @@ func (r *Register) validate() error {
 		}
 		if err := complete(l.Text, "retention of log "+l.ID); err != nil {
 			return err
+		}
+	}
+	for _, b := range r.MailBudgets {
+		if b.ID == "" || b.Endpoint == "" || b.Count <= 0 || b.Window.Duration <= 0 {
+			return fmt.Errorf("mail budget %q of %q: want an id, an endpoint, a positive count and window", b.ID, b.Endpoint)
 		}
 	}
 	for _, k := range r.Records {

@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/register"
+)
+
+// TestBookingMailBudgetStopsFloodingAnAddress sends fifty booking requests
+// with one address nobody verified. Every answer is the same 202 and every
+// booking is stored, but the address gets at most the declared budget of
+// receipts, staff get one notification per mailed receipt, and one notice
+// (through the outbox relay) that the rest are held unmailed.
+func TestBookingMailBudgetStopsFloodingAnAddress(t *testing.T) {
+	reg := register.MustLoad("museum")
+	budget, ok := reg.MailBudget("bookings")
+	if !ok {
+		t.Fatal("the register declares no mail budget for POST /bookings")
+	}
+	const requests = 50
+	addr := newAddress(t)
+	form := baseBooking(addr).with("resource", "catering", "participants", 20, "start", "09:00", "end", "09:30")
+	refPattern := regexp.MustCompile(`^KAMU-[0-9A-Z]{4}-[0-9A-Z]{4}$`)
+	var refs []string
+	for i := 0; i < requests; i++ {
+		body, _ := json.Marshal(form.with("date", freeDay()))
+		r := post(t, "/bookings", string(body))
+		for tries := 0; r.Status == http.StatusTooManyRequests && tries < 50; tries++ {
+			time.Sleep(100 * time.Millisecond) // the API's throttle, not the application's answer
+			r = post(t, "/bookings", string(body))
+		}
+		var out map[string]string
+		if err := json.Unmarshal([]byte(r.Body), &out); err != nil || r.Status != http.StatusAccepted || len(out) != 2 || out["status"] != "received" || !refPattern.MatchString(out["reference"]) {
+			t.Fatalf("request %d: want the same 202 answer every time, got %d %s", i+1, r.Status, r.Body)
+		}
+		refs = append(refs, out["reference"])
+	}
+	drain(t)
+	for _, ref := range refs {
+		if b := bookingItem(t, ref, "BOOKING"); b == nil || b["status"] != "pending" {
+			t.Fatalf("booking %s must be stored whatever the budget: %v", ref, b)
+		}
+	}
+	ours := func(to string, subject string) int {
+		n := 0
+		for _, m := range mailsTo(t, to) {
+			for _, ref := range refs {
+				if strings.Contains(m.Parsed.Subject, ref) && strings.Contains(m.Parsed.Subject, subject) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if n := len(mailsTo(t, addr)); n != budget.Count {
+		t.Errorf("%d requests mailed the address %d times; the declared budget is %d per %s", requests, n, budget.Count, budget.Window.Duration)
+	}
+	if n := ours(reg.BookingContact, "Uusi varauspyyntö"); n != budget.Count {
+		t.Errorf("staff got %d notifications, want one per mailed receipt (%d)", n, budget.Count)
+	}
+	// The notice of the held requests waits in the outbox for the relay.
+	held := 0
+	for _, ref := range refs {
+		if item(t, "MailTable", "MAIL#held."+ref, "MAIL") == nil {
+			continue
+		}
+		held++
+		_, err := stack.Clients().DynamoDB.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+			TableName: aws.String(stack.Resolve("MailTable")), Key: dynamo.Key("MAIL#held."+ref, "MAIL"),
+			UpdateExpression:          aws.String("SET createdAt = :old"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":old": &types.AttributeValueMemberS{Value: time.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339)}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if held != 1 {
+		t.Fatalf("want one held-requests notice for staff, got %d", held)
+	}
+	if err := stack.RunSchedules(context.Background(), "MailerFunction"); err != nil {
+		t.Fatal(err)
+	}
+	drain(t)
+	if n := ours(reg.BookingContact, "yli rajan"); n != 1 {
+		t.Errorf("staff got %d notices of held requests, want 1", n)
+	}
+	if n := len(mailsTo(t, addr)); n != budget.Count {
+		t.Errorf("the relay mailed the address: %d mails", n)
+	}
+}
