@@ -313,11 +313,14 @@ var decisionTmpl = template.Must(template.New("decision").Parse(`
 <tr><th>Lisätiedot</th><td>{{.V.Notes}}</td></tr>
 </table>
 {{if .Message}}<p class="err" role="alert">{{.Message}}</p>{{end}}
-{{if eq .V.Status "pending"}}
+{{if eq .V.Status "pending"}}{{.F.Summary}}
 <form method="post" action="/bookings/decision"><input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="action" value="accept"><button type="submit">Hyväksy</button></form>
-<form method="post" action="/bookings/decision"><input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="action" value="decline">
-<label for="reason">Hylkäyksen syy (lähetetään asiakkaalle)</label><textarea id="reason" name="reason" rows="3" maxlength="1000" required></textarea>
+<form method="post" action="/bookings/decision" novalidate><input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="action" value="decline">
+<label for="reason">Hylkäyksen syy (lähetetään asiakkaalle)</label>{{.F.Error "reason"}}<textarea id="reason" name="reason" rows="3" maxlength="1000" required{{.F.Attrs "reason"}}>{{.F.Value "reason"}}</textarea>
 <button type="submit">Hylkää</button></form>{{end}}`))
+
+// decisionFields are the staff form's fields as its errors name them.
+var decisionFields = []web.Field{{Name: "reason", Label: "Hylkäyksen syy"}}
 
 // outcomeTmpl is a decision link's page once nothing is left to decide: the
 // outcome only. A forwarded or long-kept link no longer shows the booker.
@@ -339,7 +342,7 @@ func renderDecision(w http.ResponseWriter, status int, v View, tok, msg string) 
 		}
 		return web.Render(w, status, "fi", title, outcomeTmpl, map[string]string{"Reference": v.Reference, "Outcome": outcome, "Message": msg})
 	}
-	return web.Render(w, status, "fi", title, decisionTmpl, map[string]any{"V": v, "Token": tok, "Message": msg})
+	return web.Render(w, status, "fi", title, decisionTmpl, map[string]any{"V": v, "Token": tok, "Message": msg, "F": web.NewFlow("fi", web.NewForm(nil), nil, decisionFields)})
 }
 
 func (s *Service) decisionPage(w http.ResponseWriter, r *http.Request) error {
@@ -365,7 +368,20 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
 	case "decline":
 		reason := f.Get("reason")
 		if reason == "" || utf8.RuneCountInString(reason) > 1000 {
-			return web.FieldErrors{"reason": "Kirjoita hylkäyksen syy (enintään 1000 merkkiä); se lähetetään asiakkaalle."}
+			errs := web.FieldErrors{"reason": "Kirjoita hylkäyksen syy (enintään 1000 merkkiä); se lähetetään asiakkaalle."}
+			if web.WantsJSON(r) {
+				return errs
+			}
+			// The page again, the reason marked at its field (web.Flow).
+			v, err := s.Lookup(r.Context(), tok, token.Decide)
+			if err != nil {
+				return s.linkError(w, r, "fi", err)
+			}
+			if v.Status != Pending {
+				return renderDecision(w, http.StatusConflict, v, tok, "Varaus oli jo käsitelty. Mitään ei muutettu.")
+			}
+			fl := web.NewFlow("fi", f, errs, decisionFields)
+			return fl.Render(w, "Varauspyyntö "+v.Reference, decisionTmpl, map[string]any{"V": v, "Token": tok, "F": fl})
 		}
 		v, err = s.Decline(r.Context(), tok, reason)
 	default:
