@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/url"
 	"slices"
 	"strconv"
@@ -44,16 +45,17 @@ const (
 	Cancelled = "cancelled"
 )
 
-// Errors the HTTP layer turns into pages that say what happened.
+// Errors the HTTP layer turns into pages that say what happened. Their texts
+// are fixed, so a log line may carry them (errlog).
 var (
-	ErrLinkInvalid   = errors.New("link invalid")
-	ErrLinkExpired   = errors.New("link expired")
-	ErrNotFound      = errors.New("booking not found")
-	ErrAlreadyDone   = errors.New("booking already decided")
-	ErrFull          = errors.New("resource fully booked")
-	ErrTooLate       = errors.New("too late to cancel")
-	ErrSealing       = errors.New("identity code could not be sealed")
-	errNotCancelable = errors.New("booking not cancellable")
+	ErrLinkInvalid   error = errlog.New("link invalid")
+	ErrLinkExpired   error = errlog.New("link expired")
+	ErrNotFound      error = errlog.New("booking not found")
+	ErrAlreadyDone   error = errlog.New("booking already decided")
+	ErrFull          error = errlog.New("resource fully booked")
+	ErrTooLate       error = errlog.New("too late to cancel")
+	ErrSealing       error = errlog.New("identity code could not be sealed")
+	errNotCancelable error = errlog.New("booking not cancellable")
 )
 
 type dynamoAPI interface {
@@ -281,7 +283,7 @@ func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
 		}
 		tx = append(tx, jp)
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	err = s.transact(ctx, tx)
 	if spent, counted := mailbudget.Refused(err, budgetAt); spent {
 		return ref, s.submitPastBudget(ctx, keys, now, rec, records, counted)
 	}
@@ -313,7 +315,7 @@ func (s *Service) submitPastBudget(ctx context.Context, keys keyring.Keys, now t
 			}
 			tx = append(tx, np)
 		}
-		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+		err := s.transact(ctx, tx)
 		if first {
 			if refused, _ := mailbudget.Refused(err, len(records)); refused {
 				first = false // a concurrent request sent the notice: store without it
@@ -326,6 +328,20 @@ func (s *Service) submitPastBudget(ctx context.Context, keys keyring.Keys, now t
 		slog.InfoContext(ctx, "booking requested past the mail budget: nothing mailed", "booking", rec.Reference,
 			"resource", rec.Resource, "subject", subject.Prefix(rec.SubjectKey), "staffNotice", first)
 		return nil
+	}
+}
+
+// transact writes a request's transaction, and again (twice at most) when
+// DynamoDB cancelled it only for a conflict with a concurrent transaction:
+// requests with one address share its mail-budget counter, and a burst of
+// them must still each get the same 202, not a 503.
+func (s *Service) transact(ctx context.Context, tx []types.TransactWriteItem) error {
+	for attempt := 0; ; attempt++ {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+		if err == nil || attempt == 2 || !slices.Contains(dynamo.CancelledBy(err), "TransactionConflict") {
+			return err
+		}
+		time.Sleep(time.Duration(10+mrand.IntN(40)) * time.Millisecond)
 	}
 }
 

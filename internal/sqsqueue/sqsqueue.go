@@ -6,7 +6,6 @@ package sqsqueue
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -89,7 +88,7 @@ func (q *Queue) SendAll(ctx context.Context, ms ...Message) error {
 
 // ErrPermanent marks a message no retry can help; it is still reported failed,
 // so after the redrive count it rests in the DLQ for a person to look at.
-var ErrPermanent = errors.New("permanent failure")
+var ErrPermanent error = errlog.New("permanent failure")
 
 // Handler processes one message. It must be idempotent: SQS delivers at
 // least once.
