@@ -356,12 +356,13 @@ func TestBrowserAccessibilitySurvey(t *testing.T) {
 	p.axe("survey")
 
 	p.do("answer badly",
+		chromedp.SendKeys(chromedp.CSS("#home_municipality"), "Espoo"),
 		chromedp.SendKeys(chromedp.CSS("#home_postcode"), "12"),
 		chromedp.Click(chromedp.CSS("#contact_me")),
 		chromedp.Click(chromedp.CSS("#age_group-45-64")),
 	)
 	p.load("send", http.StatusBadRequest, submit)
-	p.errorState("survey error state", "visit_date", "home_postcode", "email")
+	p.errorState("survey error state", "visit_date", "home_municipality", "home_postcode", "email")
 	p.shot("a11y-survey-error.png")
 	if p.value("#home_postcode") != "12" || !p.checked("#contact_me") || !p.checked("#age_group-45-64") {
 		t.Error("the answers should be kept on the form")

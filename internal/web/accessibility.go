@@ -23,9 +23,9 @@ type Statement struct {
 // structure is one, so every language says the same.
 var statementWords = map[string]map[string]any{
 	"fi": {
-		"title": "Saavutettavuusseloste",
-		"scope": "Tämä seloste koskee KAMU Espoon kaupunginmuseon asiakasrekisterin verkkopalveluja: uutiskirjeen tilausta, vahvistusta ja perumista, asiakaspalautekyselyä, tilojen, opastusten ja tarjoilun varaamista, varauksen perumista ja henkilökunnan varauskäsittelyä sekä tietosuojaselostetta. Vastuussa palvelusta on",
-		"law":   "Digitaalisten palvelujen tarjoamisesta annettu laki (306/2019) edellyttää, että julkiset verkkopalvelut ovat saavutettavia. Tavoitteemme on WCAG 2.1 -ohjeiston AA-taso.",
+		"title":    "Saavutettavuusseloste",
+		"scope":    "Tämä seloste koskee KAMU Espoon kaupunginmuseon asiakasrekisterin verkkopalveluja: uutiskirjeen tilausta, vahvistusta ja perumista, asiakaspalautekyselyä, tilojen, opastusten ja tarjoilun varaamista, varauksen perumista ja henkilökunnan varauskäsittelyä sekä tietosuojaselostetta. Vastuussa palvelusta on",
+		"law":      "Digitaalisten palvelujen tarjoamisesta annettu laki (306/2019) edellyttää, että julkiset verkkopalvelut ovat saavutettavia. Tavoitteemme on WCAG 2.1 -ohjeiston AA-taso.",
 		"h.status": "Saavutettavuuden tila", "status": "Palvelu täyttää WCAG 2.1 -ohjeiston AA-tason saavutettavuusvaatimukset osittain. Puutteet on kerrottu alla.",
 		"h.gaps": "Sisältö, joka ei ole saavutettavaa",
 		"gaps": []string{
@@ -44,9 +44,9 @@ var statementWords = map[string]map[string]any{
 		"h.date": "Selosteen laatiminen", "date": "Seloste on laadittu ja tarkistettu",
 	},
 	"sv": {
-		"title": "Tillgänglighetsutlåtande",
-		"scope": "Detta utlåtande gäller webbtjänsterna i KAMU Esbo stadsmuseums kundregister: beställning, bekräftelse och avbeställning av nyhetsbrevet, kundresponsenkäten, bokning av lokaler, guidningar och servering, avbokning och personalens behandling av bokningar samt dataskyddsbeskrivningen. Ansvarig för tjänsten är",
-		"law":   "Lagen om tillhandahållande av digitala tjänster (306/2019) kräver att offentliga webbtjänster är tillgängliga. Vårt mål är nivå AA i WCAG 2.1.",
+		"title":    "Tillgänglighetsutlåtande",
+		"scope":    "Detta utlåtande gäller webbtjänsterna i KAMU Esbo stadsmuseums kundregister: beställning, bekräftelse och avbeställning av nyhetsbrevet, kundresponsenkäten, bokning av lokaler, guidningar och servering, avbokning och personalens behandling av bokningar samt dataskyddsbeskrivningen. Ansvarig för tjänsten är",
+		"law":      "Lagen om tillhandahållande av digitala tjänster (306/2019) kräver att offentliga webbtjänster är tillgängliga. Vårt mål är nivå AA i WCAG 2.1.",
 		"h.status": "Tillgänglighetsstatus", "status": "Tjänsten uppfyller delvis tillgänglighetskraven på nivå AA i WCAG 2.1. Bristerna beskrivs nedan.",
 		"h.gaps": "Innehåll som inte är tillgängligt",
 		"gaps": []string{
@@ -65,9 +65,9 @@ var statementWords = map[string]map[string]any{
 		"h.date": "Om utlåtandet", "date": "Utlåtandet har utarbetats och granskats",
 	},
 	"en": {
-		"title": "Accessibility statement",
-		"scope": "This statement covers the web services of the KAMU Espoo City Museum customer register: subscribing to, confirming and cancelling the newsletter, the visitor survey, booking rooms, guided tours and catering, cancelling a booking and staff handling of bookings, and the privacy notice. Responsible for the service is",
-		"law":   "The Act on the Provision of Digital Services (306/2019) requires public web services to be accessible. We aim for level AA of WCAG 2.1.",
+		"title":    "Accessibility statement",
+		"scope":    "This statement covers the web services of the KAMU Espoo City Museum customer register: subscribing to, confirming and cancelling the newsletter, the visitor survey, booking rooms, guided tours and catering, cancelling a booking and staff handling of bookings, and the privacy notice. Responsible for the service is",
+		"law":      "The Act on the Provision of Digital Services (306/2019) requires public web services to be accessible. We aim for level AA of WCAG 2.1.",
 		"h.status": "Compliance status", "status": "The service partially meets the accessibility requirements of WCAG 2.1 level AA. The shortcomings are described below.",
 		"h.gaps": "Content that is not accessible",
 		"gaps": []string{

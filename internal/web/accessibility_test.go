@@ -12,7 +12,9 @@ import (
 // feedback channel with contacts, the enforcement procedure and its date —
 // in each language.
 func TestStatement(t *testing.T) {
-	s := Statement{Provider: func(l string) string { return map[string]string{"fi": "Espoon kaupunki", "sv": "Esbo stad", "en": "City of Espoo"}[l] },
+	s := Statement{Provider: func(l string) string {
+		return map[string]string{"fi": "Espoon kaupunki", "sv": "Esbo stad", "en": "City of Espoo"}[l]
+	},
 		Address: "PL 3250, 02070 ESPOON KAUPUNKI", Phone: "09 816 57052"}
 	for _, tc := range []struct{ lang, title, provider, status, site string }{
 		{"fi", "Saavutettavuusseloste", "Espoon kaupunki", "täyttää WCAG 2.1 -ohjeiston AA-tason saavutettavuusvaatimukset osittain", "saavutettavuusvaatimukset.fi"},

@@ -91,8 +91,10 @@ func (fl *Flow) field(name string) Field {
 	return Field{Name: name}
 }
 
-func errorID(f Field) string { return f.id() + "-error" }
-func noteID(f Field) string  { return f.id() + "-note" }
+// The ids of a field's error and note derive from its name, which is unique
+// in a form (a control's id may be shared by a group's rule).
+func errorID(f Field) string { return f.Name + "-error" }
+func noteID(f Field) string  { return f.Name + "-note" }
 
 // secretDropped reports whether a secret value was sent and is not shown back.
 func (fl *Flow) secretDropped(f Field) bool {

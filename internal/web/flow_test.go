@@ -68,9 +68,9 @@ func TestFlow(t *testing.T) {
 				`<p class="field-error" id="email-error"><span class="vh">Error: </span>E-mail: Give an address.</p>`,
 				`<input id="email" name="email" value="not-an-address" aria-invalid="true" aria-describedby="email-error">`,
 				`<input id="phone" name="phone" value="040 123">`,
-				`<p class="field-error" id="payment-card-error">`,
-				`id="payment-card" name="payment" value="card" aria-invalid="true" aria-describedby="payment-card-error">`,
-				`id="payment-invoice" name="payment" value="invoice" checked aria-invalid="true" aria-describedby="payment-card-error">`,
+				`<p class="field-error" id="payment-error">`,
+				`id="payment-card" name="payment" value="card" aria-invalid="true" aria-describedby="payment-error">`,
+				`id="payment-invoice" name="payment" value="invoice" checked aria-invalid="true" aria-describedby="payment-error">`,
 				`<p class="field-error" id="hetu-error"><span class="vh">Error: </span>Identity code: Not valid.</p><p class="field-note" id="hetu-note">Identity code: not shown again`,
 				`<input id="hetu" name="hetu" value="" aria-invalid="true" aria-describedby="hetu-error hetu-note">`,
 				`id="consent" name="consent" value="true" checked>`,
@@ -137,6 +137,40 @@ func TestLayoutFooter(t *testing.T) {
 				if !strings.Contains(body, want) {
 					t.Errorf("missing %q in\n%s", want, body)
 				}
+			}
+		})
+	}
+}
+
+func TestFlowAttrs(t *testing.T) {
+	fields := []Field{{Name: "home", ID: "home_postcode", Label: "Home"}, {Name: "home_postcode", Label: "Postcode"}, {Name: "feedback", Label: "Feedback"},
+		{Name: "hetu", Label: "Identity code", Secret: true}}
+	tests := []struct {
+		name  string
+		sent  url.Values
+		errs  FieldErrors
+		hint  string
+		names []string
+		want  template.HTMLAttr
+	}{
+		{"no error, no hint", nil, nil, "", []string{"feedback"}, ""},
+		{"a hint alone", nil, nil, "feedback-hint", []string{"feedback"}, ` aria-describedby="feedback-hint"`},
+		{"a hint and an error", nil, FieldErrors{"feedback": "Too long."}, "feedback-hint", []string{"feedback"},
+			` aria-invalid="true" aria-describedby="feedback-hint feedback-error"`},
+		{"a control in a group's rule, group wrong", nil, FieldErrors{"home": "Choose one."}, "", []string{"home_postcode", "home"},
+			` aria-invalid="true" aria-describedby="home-error"`},
+		{"a control in a group's rule, both wrong", nil, FieldErrors{"home": "Choose one.", "home_postcode": "Five digits."}, "", []string{"home_postcode", "home"},
+			` aria-invalid="true" aria-describedby="home_postcode-error home-error"`},
+		{"a secret sent, another field wrong", url.Values{"hetu": {"010594Y9032"}}, FieldErrors{"feedback": "x"}, "", []string{"hetu"},
+			` aria-describedby="hetu-note"`},
+		{"a secret not sent", nil, FieldErrors{"feedback": "x"}, "", []string{"hetu"}, ""},
+		{"a secret sent, nothing wrong (first display)", url.Values{"hetu": {"010594Y9032"}}, nil, "", []string{"hetu"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fl := NewFlow("en", NewForm(tc.sent), tc.errs, fields)
+			if got := fl.Hinted(tc.hint, tc.names...); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
 	}
