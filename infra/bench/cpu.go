@@ -249,7 +249,7 @@ func (b *bench) mailEvent(ctx context.Context) ([]byte, func() error, error) {
 
 // measureCPU records the operations on the stack, then measures them in one
 // child process per function.
-func (b *bench) measureCPU(ctx context.Context, tmp string, rounds int) (*cpuReport, error) {
+func (b *bench) measureCPU(ctx context.Context, tmp string, rounds int, profile time.Duration) (*cpuReport, error) {
 	ops, fallback, err := b.recordCPU(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("CPU recording: %w", err)
@@ -276,7 +276,7 @@ func (b *bench) measureCPU(ctx context.Context, tmp string, rounds int) (*cpuRep
 	for _, fn := range order {
 		env := b.stack.Env[fn]
 		in := cpuInput{Function: fn, Env: env, Fallback: fallback, Ops: byFn[fn], Rounds: rounds,
-			Round: 300 * time.Millisecond, Profile: 600 * time.Millisecond, ProfDir: tmp}
+			Round: 300 * time.Millisecond, Profile: profile, ProfDir: tmp}
 		inPath, outPath := filepath.Join(tmp, "cpu-"+fn+".json"), filepath.Join(tmp, "cpu-"+fn+".out.json")
 		raw, _ := json.Marshal(in)
 		if err := os.WriteFile(inPath, raw, 0o600); err != nil {
@@ -511,7 +511,7 @@ func measureOp(ctx context.Context, lc *lambdacontext.LambdaContext, invoke func
 	if err := pprof.StartCPUProfile(f); err != nil {
 		return err
 	}
-	for start := time.Now(); time.Since(start) < in.Profile; {
+	for cpu0 := processCPU(); processCPU()-cpu0 < in.Profile; {
 		if _, err := call(); err != nil {
 			pprof.StopCPUProfile()
 			return err

@@ -38,6 +38,7 @@ func main() {
 	skipStack := flag.Bool("skip-stack", false, "skip the measurements on the local stack")
 	keep := flag.Bool("keep", false, "keep the scratch directory (binaries, zips, logs, CPU profiles)")
 	cpuRounds := flag.Int("cpu-rounds", 7, "timed rounds of 0.3 s per operation in the CPU measurement (0: skip it)")
+	cpuProfile := flag.Duration("cpu-profile", time.Second, "CPU time per operation under the profiler (pprof parts and top)")
 	cpuOnly := flag.Bool("cpu-only", false, "on the local stack, measure only the CPU per operation")
 	cpuIn := flag.String("cpu-child", "", "internal: run as the CPU measurement's child with this input")
 	cpuOut := flag.String("cpu-out", "", "internal: where the CPU child writes its results")
@@ -79,7 +80,7 @@ func main() {
 		if err := os.MkdirAll(logDir, 0o755); err != nil {
 			fatal(err)
 		}
-		ops, err = measureOperations(ctx, abs, tmp, logDir, *nDup, *nFaults, *seed, *cpuRounds, *cpuOnly)
+		ops, err = measureOperations(ctx, abs, tmp, logDir, *nDup, *nFaults, *seed, *cpuRounds, *cpuOnly, *cpuProfile)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("operations: %w", err))
 		}

@@ -82,7 +82,7 @@ func randomHex(n int) string {
 }
 
 // measureOperations runs the operations against the local stack.
-func measureOperations(ctx context.Context, root, tmp, logDir string, nDup, nFaults int, seed uint64, cpuRounds int, cpuOnly bool) (rep opsReport, err error) {
+func measureOperations(ctx context.Context, root, tmp, logDir string, nDup, nFaults int, seed uint64, cpuRounds int, cpuOnly bool, cpuProfile time.Duration) (rep opsReport, err error) {
 	logf, err := os.Create(filepath.Join(logDir, "functions.log"))
 	if err != nil {
 		return rep, err
@@ -110,7 +110,7 @@ func measureOperations(ctx context.Context, root, tmp, logDir string, nDup, nFau
 	b.h = b.stack.Handler()
 
 	if cpuRounds > 0 {
-		if rep.CPU, err = b.measureCPU(ctx, tmp, cpuRounds); err != nil {
+		if rep.CPU, err = b.measureCPU(ctx, tmp, cpuRounds, cpuProfile); err != nil {
 			return rep, err
 		}
 		if cpuOnly {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go/middleware"
 
 	"rekisteri/internal/config"
 )
@@ -37,5 +38,20 @@ func AWSConfig(env config.Lookup) (aws.Config, error) {
 	if ep := get("AWS_ENDPOINT_URL"); ep != "" {
 		cfg.BaseEndpoint = aws.String(ep)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, trimStack)
 	return cfg, nil
+}
+
+// trimStack takes out of every call the SDK middlewares that only describe
+// the client to AWS: the User-Agent string built per call, the
+// amz-sdk-invocation-id (a random UUID per call) and the amz-sdk-request
+// retry header. Each costs CPU on every call and again in SigV4, which signs
+// every header; none changes what a call does. Recursion detection stays:
+// it carries Lambda's trace id, by which Lambda stops a recursive loop.
+func trimStack(s *middleware.Stack) error {
+	for _, id := range []string{"UserAgent", "ClientRequestID"} {
+		_, _ = s.Build.Remove(id)
+	}
+	_, _ = s.Finalize.Remove("RetryMetricsHeader")
+	return nil
 }
