@@ -285,7 +285,10 @@ func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
 	}
 	err = s.transact(ctx, tx)
 	if spent, counted := mailbudget.Refused(err, budgetAt); spent {
-		return ref, s.submitPastBudget(ctx, keys, now, rec, records, counted)
+		if err := s.submitPastBudget(ctx, keys, now, rec, records, counted); err != nil {
+			return "", err
+		}
+		return ref, nil // the same answer as within the budget
 	}
 	if err != nil {
 		return "", fmt.Errorf("store booking %s: %w", ref, err)
