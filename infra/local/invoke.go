@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"rekisteri/internal/errlog"
 )
 
 // Throttle is the HTTP API's token bucket: a steady rate per second and a
@@ -142,7 +144,7 @@ func (s *Stack) serveLambda(w http.ResponseWriter, r *http.Request, function str
 	raw, _ := json.Marshal(ev)
 	out, err := s.Functions[function].Invoke(r.Context(), raw)
 	if err != nil {
-		slog.ErrorContext(r.Context(), "function failed", "function", function, "err", err)
+		slog.ErrorContext(r.Context(), "function failed", "function", function, errlog.Attr(err))
 		http.Error(w, `{"message":"Internal Server Error"}`, http.StatusInternalServerError)
 		return
 	}
@@ -212,7 +214,7 @@ func (s *Stack) pollQueue(ctx context.Context, q queueSource, wait time.Duration
 	failed := map[string]bool{}
 	if err != nil {
 		// A returned error fails the whole batch, as in Lambda.
-		slog.ErrorContext(ctx, "batch failed", "queue", q.logical, "err", err)
+		slog.ErrorContext(ctx, "batch failed", "queue", q.logical, errlog.Attr(err))
 		for _, r := range ev.Records {
 			failed[r.MessageId] = true
 		}
@@ -289,7 +291,7 @@ func (s *Stack) inFlight(ctx context.Context) bool {
 func (s *Stack) PollForever(ctx context.Context) {
 	for ctx.Err() == nil {
 		if _, err := s.Poll(ctx, time.Second); err != nil && ctx.Err() == nil {
-			slog.ErrorContext(ctx, "poll failed", "err", err)
+			slog.ErrorContext(ctx, "poll failed", errlog.Attr(err))
 			time.Sleep(time.Second)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"rekisteri/infra/local"
+	"rekisteri/internal/errlog"
 )
 
 func main() {
@@ -116,7 +117,7 @@ func runSchedules(ctx context.Context, stack *local.Stack) {
 			return
 		case <-t.C:
 			if err := stack.RunSchedules(ctx, ""); err != nil {
-				slog.ErrorContext(ctx, "schedules failed", "err", err)
+				slog.ErrorContext(ctx, "schedules failed", errlog.Attr(err))
 			}
 		}
 	}
