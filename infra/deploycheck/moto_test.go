@@ -6,12 +6,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,8 +28,6 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
-	"rekisteri/infra/local"
 )
 
 // translate is what `sam package` + CloudFormation's SAM transform do to
@@ -70,15 +72,11 @@ func TestTemplateCreatesInMotoCloudFormation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	root, _ := filepath.Abs("../..")
-	motoURL := os.Getenv("REKISTERI_TEST_MOTO")
-	if motoURL == "" { // alone, outside infra/testenv: bring our own
-		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer em.Stop()
-		motoURL = em.MotoURL
-	}
+	// Its own moto_server, not the suite's (REKISTERI_TEST_MOTO): once a
+	// stack with Lambda functions exists in moto, its /moto-api/data.json —
+	// which every test reading sent mail uses — answers 500 (moto looks for
+	// Docker to describe the functions).
+	motoURL := startMoto(t, ctx)
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
 	bucket := "deploycheck-code-" + suffix
 
@@ -223,5 +221,45 @@ func TestTemplateCreatesInMotoCloudFormation(t *testing.T) {
 	rot, err := kc.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(keyID)})
 	if err != nil || !rot.KeyRotationEnabled {
 		t.Errorf("DataKey rotation as created: %+v %v", rot, err)
+	}
+}
+
+// startMoto runs a moto_server of this test's own on a free port and stops
+// it (its process group) when the test ends.
+func startMoto(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "moto.log"))
+	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", port)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("moto_server: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		_ = cmd.Wait()
+		logf.Close()
+	})
+	u := "http://127.0.0.1:" + port
+	for {
+		resp, err := http.Get(u + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return u
+			}
+		}
+		select {
+		case <-ctx.Done():
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("moto_server did not start: %s", b)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
