@@ -36,6 +36,7 @@ var sdkCalls = map[string]map[string]string{
 		"SendEmailInput": "ses:SendEmail", "SendBulkEmailInput": "ses:SendBulkEmail",
 	},
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager": {"GetSecretValueInput": "secretsmanager:GetSecretValue"},
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation": {"DescribeStacksInput": "cloudformation:DescribeStacks"},
 	"github.com/aws/aws-sdk-go-v2/service/kms": {
 		"GenerateDataKeyInput": "kms:GenerateDataKey", "DecryptInput": "kms:Decrypt", "EncryptInput": "kms:Encrypt",
 	},
@@ -83,8 +84,7 @@ func scanFunction(t *testing.T, dir string) codeUse {
 	if err != nil {
 		t.Fatalf("go list ./functions/%s: %v", dir, err)
 	}
-	use := codeUse{actions: map[string]bool{}, indexes: map[string]bool{}}
-	fset := token.NewFileSet()
+	var paths []string
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkgDir, files, ok := strings.Cut(line, "|")
 		if !ok || files == "" {
@@ -96,43 +96,54 @@ func scanFunction(t *testing.T, dir string) codeUse {
 			if _, skip := notInTheFunction[filepath.ToSlash(rel)]; skip {
 				continue
 			}
-			f, err := parser.ParseFile(fset, path, nil, 0)
-			if err != nil {
-				t.Fatal(err)
+			paths = append(paths, path)
+		}
+	}
+	return scanFiles(t, paths)
+}
+
+// scanFiles reads Go files for SDK request literals and IndexName values.
+func scanFiles(t *testing.T, paths []string) codeUse {
+	t.Helper()
+	use := codeUse{actions: map[string]bool{}, indexes: map[string]bool{}}
+	fset := token.NewFileSet()
+	for _, path := range paths {
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imports := map[string]string{} // local name → path
+		for _, im := range f.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			local := p[strings.LastIndex(p, "/")+1:]
+			if im.Name != nil {
+				local = im.Name.Name
 			}
-			imports := map[string]string{} // local name → path
-			for _, im := range f.Imports {
-				p, _ := strconv.Unquote(im.Path.Value)
-				local := p[strings.LastIndex(p, "/")+1:]
-				if im.Name != nil {
-					local = im.Name.Name
-				}
-				imports[local] = p
-			}
-			ast.Inspect(f, func(n ast.Node) bool {
-				switch x := n.(type) {
-				case *ast.CompositeLit:
-					if sel, ok := x.Type.(*ast.SelectorExpr); ok {
-						if id, ok := sel.X.(*ast.Ident); ok {
-							if a, ok := sdkCalls[imports[id.Name]][sel.Sel.Name]; ok {
-								use.actions[a] = true
-							}
+			imports[local] = p
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.CompositeLit:
+				if sel, ok := x.Type.(*ast.SelectorExpr); ok {
+					if id, ok := sel.X.(*ast.Ident); ok {
+						if a, ok := sdkCalls[imports[id.Name]][sel.Sel.Name]; ok {
+							use.actions[a] = true
 						}
 					}
-				case *ast.KeyValueExpr:
-					if k, ok := x.Key.(*ast.Ident); ok && k.Name == "IndexName" {
-						ast.Inspect(x.Value, func(n ast.Node) bool {
-							if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-								s, _ := strconv.Unquote(lit.Value)
-								use.indexes[s] = true
-							}
-							return true
-						})
-					}
 				}
-				return true
-			})
-		}
+			case *ast.KeyValueExpr:
+				if k, ok := x.Key.(*ast.Ident); ok && k.Name == "IndexName" {
+					ast.Inspect(x.Value, func(n ast.Node) bool {
+						if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							s, _ := strconv.Unquote(lit.Value)
+							use.indexes[s] = true
+						}
+						return true
+					})
+				}
+			}
+			return true
+		})
 	}
 	return use
 }
