@@ -95,7 +95,7 @@ func (f Function) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 
 func (f Function) invoke(ctx context.Context, raw []byte, adapter *httpadapter.HandlerAdapterV2) (any, error) {
 	var ev event
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	if err := unmarshalEvent(raw, &ev); err != nil {
 		return nil, fmt.Errorf("event is not JSON: %w", err)
 	}
 	switch {
