@@ -26,8 +26,17 @@ func TestStaffCommands(t *testing.T) {
 	root, _ := filepath.Abs("../..")
 	srv := httptest.NewUnstartedServer(nil)
 	prefix := "staff" + time.Now().Format("150405")
+	ddbURL, motoURL := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
+	if ddbURL == "" || motoURL == "" { // run alone, outside infra/testenv
+		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer em.Stop()
+		ddbURL, motoURL = em.DynamoDBURL, em.MotoURL
+	}
 	// -local finds the emulators by port, as with `make run`.
-	for env, u := range map[string]string{"RUN_DYNAMODB_PORT": os.Getenv("REKISTERI_TEST_DYNAMODB"), "RUN_MOTO_PORT": os.Getenv("REKISTERI_TEST_MOTO")} {
+	for env, u := range map[string]string{"RUN_DYNAMODB_PORT": ddbURL, "RUN_MOTO_PORT": motoURL} {
 		pu, err := url.Parse(u)
 		if err != nil || pu.Port() == "" {
 			t.Fatalf("%s from testenv: %q", env, u)
@@ -36,7 +45,7 @@ func TestStaffCommands(t *testing.T) {
 	}
 	stack, err := local.Start(ctx, local.Options{
 		RepoRoot: root, Prefix: prefix, PublicBaseURL: "http://" + srv.Listener.Addr().String(),
-		DynamoDBURL: os.Getenv("REKISTERI_TEST_DYNAMODB"), MotoURL: os.Getenv("REKISTERI_TEST_MOTO"), LogDir: t.TempDir(),
+		DynamoDBURL: ddbURL, MotoURL: motoURL, LogDir: t.TempDir(),
 	})
 	if err != nil {
 		t.Fatal(err)
