@@ -73,10 +73,11 @@ build-MailerFunction:
 bench: $(EMULATORS)
 	$(GO) run ./infra/bench -root .
 
-## deploy: needs the SAM CLI and credentials for the city's account (see README "Deploy")
+## deploy: needs the SAM CLI and credentials for the city's account (see README "Deploy");
+## everything else is in samconfig.toml (not --guided, which would rewrite it)
 deploy:
 	sam build
-	sam deploy --region eu-north-1 --guided
+	sam deploy
 
 clean:
 	rm -rf bin .aws-sam .local
