@@ -286,7 +286,9 @@ func (b *bench) measureCPU(ctx context.Context, tmp string, rounds int, profile 
 		// the template's variables (GOGC, GOMEMLIMIT among them) in the
 		// process environment, where the Go runtime reads them at start.
 		childEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "GOMAXPROCS=1", "AWS_REGION=eu-north-1",
-			"AWS_ACCESS_KEY_ID=AKIDBENCHREPLAY", "AWS_SECRET_ACCESS_KEY=bench-replay-secret", "AWS_LAMBDA_FUNCTION_NAME=" + fn}
+			"AWS_ACCESS_KEY_ID=AKIDBENCHREPLAY", "AWS_SECRET_ACCESS_KEY=bench-replay-secret", "AWS_LAMBDA_FUNCTION_NAME=" + fn,
+			// template.yaml LoggingConfig: JSON at INFO, as Lambda tells the runtime.
+			"AWS_LAMBDA_LOG_FORMAT=JSON", "AWS_LAMBDA_LOG_LEVEL=INFO"}
 		for k, v := range env {
 			if strings.HasPrefix(k, "GO") {
 				childEnv = append(childEnv, k+"="+v)

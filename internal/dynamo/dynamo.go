@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -68,7 +67,7 @@ func Bucket(day time.Time, shard int) string {
 
 // Put is a transaction item putting item into table.
 func Put(table string, item any, condition ...string) (types.TransactWriteItem, error) {
-	av, err := attributevalue.MarshalMap(item)
+	av, err := MarshalMap(item)
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("marshal %T: %w", item, err)
 	}
