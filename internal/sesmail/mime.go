@@ -2,8 +2,13 @@ package sesmail
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-message"
@@ -21,7 +26,9 @@ type Envelope struct {
 
 // Build writes the MIME message: multipart/alternative with text and HTML,
 // and for list mail List-Unsubscribe with List-Unsubscribe-Post (RFC 8058),
-// both of which SES Easy DKIM signs.
+// both of which SES Easy DKIM signs. It writes the bytes directly, in one
+// buffer: go-message's writer took a sixth of a mail's CPU for this fixed
+// shape. Parse (go-message) reads it back in the tests.
 func Build(env Envelope, r mail.Rendered) ([]byte, error) {
 	from, err := gomail.ParseAddress(env.From)
 	if err != nil {
@@ -31,40 +38,62 @@ func Build(env Envelope, r mail.Rendered) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("to address: %w", err)
 	}
-	var h gomail.Header
-	h.SetDate(env.Date)
-	h.SetAddressList("From", []*gomail.Address{from})
-	h.SetAddressList("To", []*gomail.Address{to})
-	h.SetSubject(r.Subject)
-	h.SetMessageID(env.MessageID)
+	var rnd [24]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, err
+	}
+	boundary := hex.EncodeToString(rnd[:])
+	var b bytes.Buffer
+	b.Grow(len(r.Text) + len(r.HTML) + len(r.Text)/8 + len(r.HTML)/8 + 1024)
+	header(&b, "From", from.String())
+	header(&b, "To", to.String())
+	header(&b, "Subject", mime.QEncoding.Encode("utf-8", r.Subject))
+	header(&b, "Date", env.Date.Format("Mon, 02 Jan 2006 15:04:05 -0700"))
+	header(&b, "Message-Id", "<"+env.MessageID+">")
 	if r.ListUnsubscribe != "" {
-		h.Set("List-Unsubscribe", "<"+r.ListUnsubscribe+">")
-		h.Set("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+		header(&b, "List-Unsubscribe", "<"+r.ListUnsubscribe+">")
+		header(&b, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	}
-	var buf bytes.Buffer
-	alt, err := gomail.CreateInlineWriter(&buf, h)
-	if err != nil {
-		return nil, err
-	}
+	header(&b, "Mime-Version", "1.0")
+	header(&b, "Content-Type", "multipart/alternative; boundary="+boundary)
 	for _, part := range []struct{ ct, body string }{{"text/plain", r.Text}, {"text/html", r.HTML}} {
-		var ph gomail.InlineHeader
-		ph.Set("Content-Type", part.ct+"; charset=utf-8")
-		ph.Set("Content-Transfer-Encoding", "quoted-printable")
-		pw, err := alt.CreatePart(ph)
-		if err != nil {
+		b.WriteString("\r\n--" + boundary + "\r\n")
+		header(&b, "Content-Type", part.ct+"; charset=utf-8")
+		header(&b, "Content-Transfer-Encoding", "quoted-printable")
+		header(&b, "Content-Disposition", "inline")
+		b.WriteString("\r\n")
+		qp := quotedprintable.NewWriter(&b)
+		if _, err := io.WriteString(qp, part.body); err != nil {
 			return nil, err
 		}
-		if _, err := io.WriteString(pw, part.body); err != nil {
-			return nil, err
-		}
-		if err := pw.Close(); err != nil {
+		if err := qp.Close(); err != nil {
 			return nil, err
 		}
 	}
-	if err := alt.Close(); err != nil {
-		return nil, err
+	b.WriteString("\r\n--" + boundary + "--\r\n")
+	return b.Bytes(), nil
+}
+
+// header writes one header field, folded at spaces to lines of at most 78
+// characters where it has spaces (RFC 5322 §2.2.3); the values here are
+// 7-bit (encoded words, addresses, URLs).
+func header(b *bytes.Buffer, name, value string) {
+	line := len(name) + 2
+	b.WriteString(name)
+	b.WriteString(": ")
+	for i, word := range strings.Split(value, " ") {
+		if i > 0 {
+			if line+1+len(word) > 78 {
+				b.WriteString("\r\n")
+				line = 0
+			}
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(word)
+		line += len(word)
 	}
-	return buf.Bytes(), nil
+	b.WriteString("\r\n")
 }
 
 // Parsed is a received message, for tests and the local mail viewer.
