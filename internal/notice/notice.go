@@ -104,7 +104,7 @@ func (rs Registers) serve(w http.ResponseWriter, r *http.Request) error {
 	var purposes []purposeView
 	for _, p := range reg.Purposes {
 		purposes = append(purposes, purposeView{Name: p.Name.In(lang), Description: p.Description.In(lang), Basis: basis[p.LegalBasis].In(lang),
-			Data: names(reg.DataCategories, p.DataCategories), Sources: names(reg.Sources, p.Sources), Recipients: names(reg.Recipients, p.Recipients)})
+			Data: names(reg.DataCategories, p.DataCategories), Sources: names(reg.Sources, p.Sources), Recipients: recipients(reg.Recipients, p.Recipients, lang)})
 	}
 	d["Purposes"] = purposes
 	var retention []string
@@ -127,4 +127,21 @@ func (rs Registers) serve(w http.ResponseWriter, r *http.Request) error {
 	wd["rights_text"] = wd["rights.text"]
 	d["W"] = wd
 	return web.Render(w, http.StatusOK, lang, words[lang]["title"]+" – "+reg.Name.In(lang), page, d)
+}
+
+func recipients(list []register.Recipient, ids []string, lang string) string {
+	named := make([]register.Named, len(list))
+	for i, x := range list {
+		named[i] = register.Named{ID: x.ID, Name: x.Name}
+	}
+	out := ""
+	for _, id := range ids {
+		if i := slices.IndexFunc(named, func(n register.Named) bool { return n.ID == id }); i >= 0 {
+			if out != "" {
+				out += "; "
+			}
+			out += named[i].Name.In(lang)
+		}
+	}
+	return out
 }

@@ -55,7 +55,7 @@ type Register struct {
 	Security       Text         `yaml:"security"`
 	Purposes       []Purpose    `yaml:"purposes"`
 	Lists          []List       `yaml:"lists"`
-	Recipients     []Named      `yaml:"recipients"`
+	Recipients     []Recipient  `yaml:"recipients"`
 	Sources        []Named      `yaml:"sources"`
 	DataCategories []Named      `yaml:"dataCategories"`
 	Records        []RecordKind `yaml:"records"`
@@ -66,6 +66,12 @@ type Register struct {
 	Survey         []Question   `yaml:"survey"`
 	Logs           []Log        `yaml:"logs"`
 	version        string
+
+	// SecurityMeasures are the technical and organisational measures
+	// (Art. 32(1)) the record of processing lists (Art. 30(1)(g)).
+	SecurityMeasures []Measure `yaml:"securityMeasures"`
+	// DataSubjects are the categories of data subjects (Art. 30(1)(c)).
+	DataSubjects []Named `yaml:"dataSubjects"`
 }
 
 // Log is a log kept outside the tables (the functions' CloudWatch logs):
@@ -85,6 +91,27 @@ func (r *Register) Log(id string) (Log, bool) {
 		return Log{}, false
 	}
 	return r.Logs[i], true
+}
+
+// Recipient is a recipient of the data: a processor acting for the
+// controller, or a recipient of its own (Art. 30(1)(d)).
+type Recipient struct {
+	ID   string `yaml:"id"`
+	Role string `yaml:"role"` // processor or recipient
+	Name Text   `yaml:"name"`
+}
+
+// Measure is one technical or organisational security measure.
+type Measure struct {
+	ID   string `yaml:"id"`
+	Text Text   `yaml:"text"`
+}
+
+// LegalBases maps each legal basis a purpose may declare to its GDPR
+// article reference.
+var LegalBases = map[string]string{
+	"consent": "6(1)(a)", "contract": "6(1)(b)", "legal-obligation": "6(1)(c)",
+	"vital-interest": "6(1)(d)", "public-task": "6(1)(e)", "legitimate-interest": "6(1)(f)",
 }
 
 // Person is a role and, where the notice names one, a person.
@@ -176,6 +203,7 @@ type Purpose struct {
 	Name           Text     `yaml:"name"`
 	Description    Text     `yaml:"description"`
 	LegalBasis     string   `yaml:"legalBasis"`
+	DataSubjects   []string `yaml:"dataSubjects"`
 	DataCategories []string `yaml:"dataCategories"`
 	Sources        []string `yaml:"sources"`
 	Recipients     []string `yaml:"recipients"`
@@ -327,8 +355,16 @@ func (r *Register) validate() error {
 		return slices.ContainsFunc(list, func(n Named) bool { return n.ID == id })
 	}
 	for _, p := range r.Purposes {
-		if !slices.Contains([]string{"consent", "contract", "legal-obligation", "public-task", "vital-interest", "legitimate-interest"}, p.LegalBasis) {
+		if _, ok := LegalBases[p.LegalBasis]; !ok {
 			return fmt.Errorf("purpose %s: unknown legal basis %q", p.ID, p.LegalBasis)
+		}
+		if len(p.DataSubjects) == 0 {
+			return fmt.Errorf("purpose %s: no categories of data subjects", p.ID)
+		}
+		for _, c := range p.DataSubjects {
+			if !known(r.DataSubjects, c) {
+				return fmt.Errorf("purpose %s: undeclared category of data subjects %q", p.ID, c)
+			}
 		}
 		for _, c := range p.DataCategories {
 			if !known(r.DataCategories, c) {
@@ -341,11 +377,32 @@ func (r *Register) validate() error {
 			}
 		}
 		for _, s := range p.Recipients {
-			if !known(r.Recipients, s) {
+			if !slices.ContainsFunc(r.Recipients, func(x Recipient) bool { return x.ID == s }) {
 				return fmt.Errorf("purpose %s: undeclared recipient %q", p.ID, s)
 			}
 		}
 		if err := complete(p.Name, "purpose "+p.ID); err != nil {
+			return err
+		}
+	}
+	for _, d := range r.DataSubjects {
+		if err := complete(d.Name, "category of data subjects "+d.ID); err != nil {
+			return err
+		}
+	}
+	for _, x := range r.Recipients {
+		if x.Role != "processor" && x.Role != "recipient" {
+			return fmt.Errorf("recipient %s: role %q, want processor or recipient", x.ID, x.Role)
+		}
+		if err := complete(x.Name, "recipient "+x.ID); err != nil {
+			return err
+		}
+	}
+	if len(r.SecurityMeasures) == 0 {
+		return fmt.Errorf("no security measures")
+	}
+	for _, m := range r.SecurityMeasures {
+		if err := complete(m.Text, "security measure "+m.ID); err != nil {
 			return err
 		}
 	}

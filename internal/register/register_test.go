@@ -1,6 +1,7 @@
 package register
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -298,6 +299,28 @@ func TestValidateRefusesBrokenDeclarations(t *testing.T) {
 		{"log kept forever", func(r *Register) { r.Logs[0].Keep = Period{} }},
 		{"log contents missing a language", func(r *Register) { r.Logs[0].Holds = Text{"fi": "x", "en": "y"} }},
 		{"log retention text missing a language", func(r *Register) { r.Logs[0].Text = Text{"fi": "x", "sv": "y"} }},
+		// What the record of processing activities (Art. 30(1)) needs.
+		{"purpose without categories of data subjects", func(r *Register) { r.Purposes[1].DataSubjects = nil }},
+		{"undeclared category of data subjects", func(r *Register) {
+			r.Purposes[0].DataSubjects = append([]string{"aliens"}, r.Purposes[0].DataSubjects...)
+		}},
+		{"category of data subjects missing a language", func(r *Register) {
+			r.DataSubjects = append([]Named(nil), r.DataSubjects...)
+			r.DataSubjects[0].Name = Text{"fi": "x", "en": "y"}
+		}},
+		{"recipient neither processor nor recipient", func(r *Register) {
+			r.Recipients = append([]Recipient(nil), r.Recipients...)
+			r.Recipients[0].Role = "friend"
+		}},
+		{"recipient name missing a language", func(r *Register) {
+			r.Recipients = append([]Recipient(nil), r.Recipients...)
+			r.Recipients[0].Name = Text{"fi": "x", "sv": "y"}
+		}},
+		{"no security measures", func(r *Register) { r.SecurityMeasures = nil }},
+		{"security measure missing a language", func(r *Register) {
+			r.SecurityMeasures = append([]Measure(nil), r.SecurityMeasures...)
+			r.SecurityMeasures[0].Text = Text{"sv": "x", "en": "y"}
+		}},
 	}
 	if err := base().validate(); err != nil {
 		t.Fatalf("the real declaration fails validation: %v", err)
@@ -334,5 +357,43 @@ func TestLogsDeclared(t *testing.T) {
 	}
 	if l.Keep.IsZero() {
 		t.Error("function logs kept forever")
+	}
+}
+
+// TestRecordOfProcessingDeclared: every purpose declares what Art. 30(1)
+// asks of it — a legal basis with its article, categories of data subjects,
+// of data and of recipients — and the register declares its security
+// measures, each in every language.
+func TestRecordOfProcessingDeclared(t *testing.T) {
+	r := MustLoad("museum")
+	for _, p := range r.Purposes {
+		t.Run(p.ID, func(t *testing.T) {
+			if LegalBases[p.LegalBasis] == "" {
+				t.Errorf("legal basis %q has no GDPR article", p.LegalBasis)
+			}
+			if len(p.DataSubjects) == 0 || len(p.DataCategories) == 0 || len(p.Recipients) == 0 {
+				t.Errorf("data subjects %v, data categories %v, recipients %v: Art. 30(1)(c)-(d) needs each", p.DataSubjects, p.DataCategories, p.Recipients)
+			}
+			for _, id := range p.DataSubjects {
+				i := slices.IndexFunc(r.DataSubjects, func(n Named) bool { return n.ID == id })
+				if i < 0 {
+					t.Errorf("undeclared category of data subjects %q", id)
+					continue
+				}
+				for _, lang := range Languages {
+					if strings.TrimSpace(r.DataSubjects[i].Name[lang]) == "" {
+						t.Errorf("category %s has no %s name", id, lang)
+					}
+				}
+			}
+		})
+	}
+	if len(r.SecurityMeasures) == 0 {
+		t.Error("no security measures declared")
+	}
+	for _, x := range r.Recipients {
+		if x.Role != "processor" && x.Role != "recipient" {
+			t.Errorf("recipient %s: role %q", x.ID, x.Role)
+		}
 	}
 }
