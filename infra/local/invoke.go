@@ -51,6 +51,7 @@ func (s *Stack) TemplateThrottle() Throttle {
 // each request becomes a payload 2.0 event and goes through the function's
 // Lambda entry point, so the local path is the deployed path. Requests are
 // throttled as Options.Throttle says, or as the template does (429).
+// /_local/clock, unthrottled, shows and moves the stack's clock.
 func (s *Stack) Handler() http.Handler {
 	t := s.throttle
 	if t.Rate == 0 && t.Burst == 0 {
@@ -66,7 +67,12 @@ func (s *Stack) HandlerWithThrottle(t Throttle) http.Handler {
 		now = time.Now
 	}
 	bucket := &tokenBucket{rate: t.Rate, burst: t.Burst, tokens: t.Burst, last: now(), now: now}
+	moveClock := ClockHandler(s.Clock)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == ClockPath {
+			moveClock.ServeHTTP(w, r)
+			return
+		}
 		var target string
 		for _, rt := range s.routes {
 			if rt.method == r.Method && rt.path == r.URL.Path {

@@ -20,6 +20,7 @@ import (
 
 	"rekisteri/internal/awslambda"
 	"rekisteri/internal/booking"
+	"rekisteri/internal/clock"
 	"rekisteri/internal/config"
 	"rekisteri/internal/feedback"
 	"rekisteri/internal/mailer"
@@ -66,6 +67,9 @@ type Stack struct {
 	Functions map[string]awslambda.Function
 	Env       map[string]map[string]string // per function: its resolved environment
 	AWS       aws.Config
+	// Clock is the time every function of the stack decides by (HTTP,
+	// queues, schedules); ClockHandler moves it forward.
+	Clock *clock.Moving
 
 	clients   Clients
 	prefix    string
@@ -107,7 +111,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s := &Stack{Template: tmpl, prefix: opts.Prefix, throttle: opts.Throttle, region: "eu-north-1", resources: map[string]physical{}, opts: opts,
-		Functions: map[string]awslambda.Function{}, Env: map[string]map[string]string{}}
+		Functions: map[string]awslambda.Function{}, Env: map[string]map[string]string{}, Clock: clock.NewMoving(nil)}
 	if opts.DynamoDBURL == "" || opts.MotoURL == "" {
 		em, err := StartEmulators(ctx, EmulatorOptions{RepoRoot: opts.RepoRoot, DynamoDBPort: opts.DynamoDBPort, MotoPort: opts.MotoPort, LogDir: opts.LogDir})
 		if err != nil {
@@ -144,7 +148,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.Configure != nil {
 		opts.Configure(&fnCfg)
 	}
-	if err := s.buildFunctions(ctx, fnCfg); err != nil {
+	if err := s.buildFunctions(clock.With(ctx, s.Clock.Now), fnCfg); err != nil {
 		s.Stop()
 		return nil, err
 	}

@@ -1,7 +1,7 @@
 // Command runner is `make run`: the whole system on this machine. It starts
 // the emulators, creates everything template.yaml declares in them, serves
-// the HTTP API, polls the queues, runs schedules on demand, and stops it all
-// on Ctrl-C.
+// the HTTP API, polls the queues, runs schedules on demand, moves the clock
+// every function sees (/_local/clock), and stops it all on Ctrl-C.
 package main
 
 import (
@@ -83,6 +83,8 @@ rekisteri is running locally.
   Mail sent by the system  %[1]s/_local/mail       (staff mail too: decision links are there)
   Local index              %[1]s/
   Run schedules now        curl -X POST %[1]s/_local/schedules
+  The clock functions see  curl %[1]s/_local/clock
+  Move it forward          curl -d advance=8d %[1]s/_local/clock   (h, d, m = months, y; or -d set=<RFC 3339>)
   DynamoDB Local           %[2]s
   moto (SQS, SES, KMS, S3) %[3]s
 
@@ -132,13 +134,17 @@ var indexPage = template.Must(template.New("i").Parse(`<!doctype html><html lang
 <li>Resource booking: <a href="/bookings?lang=fi">suomeksi</a> · <a href="/bookings?lang=sv">på svenska</a> · <a href="/bookings?lang=en">in English</a></li>
 <li><a href="/_local/mail">Mail sent by the system</a></li>
 </ul>
-<h2>Schedules</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>
+<h2>Schedules</h2><ul>{{range .Schedules}}<li>{{.}}</li>{{end}}</ul>
 <form method="post" action="/_local/schedules"><button>Run all schedules now</button></form>
+<h2>Clock</h2>
+<p>Every function sees <a href="/_local/clock">{{.Now}}</a>. It only moves forward.</p>
+<form method="post" action="/_local/clock"><label>Advance by <input name="advance" value="8d" size="5"></label>
+(h, d, m = months, y) <button>Move the clock</button></form>
 </body></html>`))
 
 func index(stack *local.Stack) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = indexPage.Execute(w, stack.Schedules())
+		_ = indexPage.Execute(w, map[string]any{"Schedules": stack.Schedules(), "Now": local.FormatClock(stack.Clock.Now())})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/awslambda"
+	"rekisteri/internal/clock"
 	"rekisteri/internal/config"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/fieldcrypt"
@@ -47,6 +48,7 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 		keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
 		fieldcrypt.New(kms.NewFromConfig(awsCfg), cfg.DataKeyID),
 		Tables{Bookings: cfg.BookingsTable, Mail: cfg.MailTable, Audit: cfg.AuditTable}, cfg.PublicBaseURL)
+	svc.now = clock.From(ctx) // the local stack's movable clock; in Lambda the real one
 	return awslambda.Function{
 		HTTP: svc.Routes(),
 		Schedule: func(ctx context.Context, _ json.RawMessage) error {

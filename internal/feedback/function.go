@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/awslambda"
+	"rekisteri/internal/clock"
 	"rekisteri/internal/config"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/keyring"
@@ -37,5 +38,6 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	keys := keyring.New(secretsmanager.NewFromConfig(awsCfg), "", cfg.SubjectKeySecret)
 	svc := NewService(reg, dynamo.NewClient(awsCfg), sqsqueue.New(sqs.NewFromConfig(awsCfg), cfg.SignupsQueueURL), keys,
 		Tables{Feedback: cfg.FeedbackTable, Subscribers: cfg.SubscribersTable})
+	svc.now = clock.From(ctx) // the local stack's movable clock; in Lambda the real one
 	return awslambda.Function{HTTP: svc.Routes()}, nil
 }

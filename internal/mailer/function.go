@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/awslambda"
+	"rekisteri/internal/clock"
 	"rekisteri/internal/config"
 	"rekisteri/internal/dynamo"
 	rmail "rekisteri/internal/mail"
@@ -39,6 +40,7 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	if err != nil {
 		return awslambda.Function{}, err
 	}
+	m.now = clock.From(ctx) // the local stack's movable clock; in Lambda the real one
 	return awslambda.Function{
 		Queue: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			return sqsqueue.Batch(ctx, ev, m.Handle), nil

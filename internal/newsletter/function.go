@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/awslambda"
+	"rekisteri/internal/clock"
 	"rekisteri/internal/config"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/keyring"
@@ -51,6 +52,7 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 		keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
 		Tables{Subscribers: cfg.SubscribersTable, Mail: cfg.MailTable, Audit: cfg.AuditTable},
 		cfg.PublicBaseURL)
+	svc.now = clock.From(ctx) // the local stack's movable clock; in Lambda the real one
 	// The privacy notice is published here for now: its links are in every
 	// newsletter mail, and this function already holds the declaration.
 	routes := http.NewServeMux()
