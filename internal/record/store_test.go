@@ -1,0 +1,191 @@
+package record_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/infra/local"
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/record"
+	"rekisteri/internal/register"
+)
+
+// localStore is the generic operations over the tables template.yaml
+// creates, in DynamoDB Local (the suite's emulators, or its own when run alone).
+func localStore(t *testing.T) (*record.Store, *dynamodb.Client) {
+	t.Helper()
+	ctx := context.Background()
+	root, _ := filepath.Abs("../..")
+	ddbURL, motoURL := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
+	if ddbURL == "" || motoURL == "" {
+		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = em.Stop() })
+		ddbURL, motoURL = em.DynamoDBURL, em.MotoURL
+	}
+	stack, err := local.Start(ctx, local.Options{
+		RepoRoot: root, Prefix: fmt.Sprintf("rec%d", time.Now().UnixNano()%1e6), PublicBaseURL: "http://127.0.0.1:1",
+		DynamoDBURL: ddbURL, MotoURL: motoURL, LogDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stack.Stop)
+	env := map[string]string{}
+	for _, fn := range stack.Env {
+		for k, v := range fn {
+			env[k] = v
+		}
+	}
+	cat, err := record.FromEnv(register.MustLoad("museum"), func(k string) (string, bool) { v, ok := env[k]; return v, ok }, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return record.NewStore(stack.Clients().DynamoDB, cat), stack.Clients().DynamoDB
+}
+
+func S(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func TestStoreOverTheTemplatesTables(t *testing.T) {
+	ctx := context.Background()
+	store, db := localStore(t)
+	cat := store.Catalogue()
+	bookings := cat.Table("bookings")
+
+	// Sixty bookings of one person, on one day, with retention from the rule.
+	day := "2020-01-15"
+	due := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC) // 6 years after the date
+	var keys []record.Key
+	for i := range 60 {
+		pk := fmt.Sprintf("BOOKING#T%03d", i)
+		tw, err := cat.Put("booking", "any", map[string]types.AttributeValue{
+			"pk": S(pk), "sk": S("BOOKING"), "subjectKey": S("subject-a"), "date": S(day),
+			"firstName": S("Maija"), "notes": S("lisätieto"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{tw}}); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, record.Key{PK: pk, SK: "BOOKING"})
+	}
+
+	t.Run("by subject", func(t *testing.T) {
+		got, err := store.BySubject(ctx, "bookings", "subject-a")
+		if err != nil || len(got) != 60 {
+			t.Fatalf("want 60 of the subject's items, got %d (%v)", len(got), err)
+		}
+		if none, err := store.BySubject(ctx, "bookings", "subject-b"); err != nil || len(none) != 0 {
+			t.Fatalf("another subject: %d (%v)", len(none), err)
+		}
+	})
+
+	// One is restricted: still listed as due, marked, so the sweep counts it skipped.
+	if err := store.Restrict(ctx, "bookings", keys[0], due); err != nil {
+		t.Fatal(err)
+	}
+	item := func(k record.Key) map[string]types.AttributeValue {
+		out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(bookings), Key: dynamo.Key(k.PK, k.SK)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item
+	}
+	if it := item(keys[0]); it["restrictedAt"] == nil || it["purgeAt"] != nil {
+		t.Fatalf("restricted: marked and out of TTL's reach: %v", it)
+	}
+
+	t.Run("due, page by page, per bucket", func(t *testing.T) {
+		var found []record.Key
+		for shard := range dynamo.Shards {
+			var start map[string]types.AttributeValue
+			for {
+				page, err := store.Due(ctx, "bookings", dynamo.Bucket(due, shard), 0, due.Unix(), start, 7)
+				if err != nil {
+					t.Fatal(err)
+				}
+				found = append(found, page.Items...)
+				if start = page.Next; start == nil {
+					break
+				}
+			}
+		}
+		if len(found) != 60 {
+			t.Fatalf("want 60 due, got %d", len(found))
+		}
+		restricted := 0
+		for _, k := range found {
+			if k.Kind != "booking" || k.Rule != "booking-accounting" || k.ExpiresAt != due.Unix() {
+				t.Fatalf("the index gives kind, rule and expiry: %+v", k)
+			}
+			if k.Restricted {
+				restricted++
+			}
+		}
+		if restricted != 1 {
+			t.Errorf("want 1 restricted, got %d", restricted)
+		}
+		// Not yet due a second before, nor again after the cursor.
+		for _, q := range [][2]int64{{0, due.Unix() - 1}, {due.Unix(), due.Unix() + 86400}} {
+			page, err := store.Due(ctx, "bookings", dynamo.Bucket(due, dynamo.Shard(keys[1].PK)), q[0], q[1], nil, 0)
+			if err != nil || len(page.Items) != 0 {
+				t.Errorf("window %v: %d items (%v)", q, len(page.Items), err)
+			}
+		}
+	})
+
+	t.Run("anonymise", func(t *testing.T) {
+		changed, err := store.Anonymise(ctx, "bookings", keys[1], []string{"firstName", "notes"})
+		if err != nil || !changed {
+			t.Fatalf("anonymise: %v %v", changed, err)
+		}
+		if it := item(keys[1]); it["firstName"] != nil || it["notes"] != nil || it["date"] == nil {
+			t.Errorf("after anonymising: %v", it)
+		}
+		if changed, err := store.Anonymise(ctx, "bookings", keys[0], []string{"firstName"}); err != nil || changed {
+			t.Errorf("a restricted item is not anonymised: %v %v", changed, err)
+		}
+		if _, err := store.Anonymise(ctx, "bookings", keys[1], []string{"subjectKey"}); err == nil {
+			t.Error("anonymising must not remove the envelope")
+		}
+	})
+
+	t.Run("lift", func(t *testing.T) {
+		if err := store.Lift(ctx, "bookings", record.Key{PK: keys[0].PK, SK: keys[0].SK, ExpiresAt: due.Unix()}); err != nil {
+			t.Fatal(err)
+		}
+		it := item(keys[0])
+		if it["restrictedAt"] != nil || it["purgeAt"] == nil {
+			t.Errorf("lifted: unmarked, TTL backstop back: %v", it)
+		}
+	})
+
+	t.Run("delete in batches of 25", func(t *testing.T) {
+		calls, err := store.Delete(ctx, "bookings", keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != 3 {
+			t.Errorf("60 deletions in %d BatchWriteItem calls, want 3", calls)
+		}
+		left, err := store.BySubject(ctx, "bookings", "subject-a")
+		if err != nil || len(left) != 0 {
+			t.Errorf("left after delete: %d (%v)", len(left), err)
+		}
+	})
+
+	if _, err := store.BySubject(ctx, "patrons", "x"); err == nil {
+		t.Error("an undeclared table")
+	}
+}
