@@ -11,6 +11,11 @@
 // codes decrypted — the only place they ever are — logs each decryption to
 // the audit table under NAME, and marks the bookings invoiced.
 //
+//	staff ropa [-register museum] [-format md|csv] [-lang fi|sv|en] [-o FILE]
+//
+// prints the record of processing activities (GDPR Art. 30(1)) from the
+// register's declaration alone (ropa.go).
+//
 // It finds its tables from the outputs of the CloudFormation stack NAME
 // (default rekisteri, as in samconfig.toml), with the SDK's default
 // credentials (an SSO profile, say) in an EU region; -local points it at
@@ -48,8 +53,11 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "ropa" { // from the declaration alone: no AWS
+		return ropa(args[1:], stdout)
+	}
 	if len(args) == 0 || (args[0] != "feedback-stats" && args[0] != "invoices") {
-		return fmt.Errorf("usage: staff feedback-stats|invoices [flags] (see -h of each)")
+		return fmt.Errorf("usage: staff feedback-stats|invoices|ropa [flags] (see -h of each)")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	month := time.Now().UTC().Format("2006-01")

@@ -32,6 +32,10 @@ var basis = map[string]register.Text{
 	"vital-interest":      {"fi": "Elintärkeä etu (6 artiklan 1 d-kohta)", "sv": "Grundläggande intresse (artikel 6.1 d)", "en": "Vital interest (Art. 6(1)(d))"},
 }
 
+// LegalBasis names a declared legal basis (register.LegalBases) with its
+// GDPR article, in every language.
+func LegalBasis(id string) register.Text { return basis[id] }
+
 var words = map[string]map[string]string{
 	"fi": {"logs": "Lokit", "title": "Tietosuojaseloste", "controller": "Rekisterinpitäjä", "responsible": "Rekisterin vastuuhenkilö", "contacts": "Yhteyshenkilöt",
 		"dpo": "Tietosuojavastaava", "purposes": "Käsittelyn tarkoitukset ja perusteet", "data": "Käsiteltävät tiedot", "publicity": "Julkisuus",
@@ -90,6 +94,13 @@ func (rs Registers) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		return out
 	}
+	recipients := func(list []register.Recipient, ids []string) string {
+		named := make([]register.Named, len(list))
+		for i, x := range list {
+			named[i] = register.Named{ID: x.ID, Name: x.Name}
+		}
+		return names(named, ids)
+	}
 	d := map[string]any{
 		"ID": reg.ID, "Langs": register.Languages, "Controller": reg.Controller.Name.In(lang), "Address": reg.Controller.Address,
 		"Phone": reg.Controller.Phone, "Responsible": reg.Responsible.Role.In(lang) + " " + reg.Responsible.Name,
@@ -104,7 +115,7 @@ func (rs Registers) serve(w http.ResponseWriter, r *http.Request) error {
 	var purposes []purposeView
 	for _, p := range reg.Purposes {
 		purposes = append(purposes, purposeView{Name: p.Name.In(lang), Description: p.Description.In(lang), Basis: basis[p.LegalBasis].In(lang),
-			Data: names(reg.DataCategories, p.DataCategories), Sources: names(reg.Sources, p.Sources), Recipients: recipients(reg.Recipients, p.Recipients, lang)})
+			Data: names(reg.DataCategories, p.DataCategories), Sources: names(reg.Sources, p.Sources), Recipients: recipients(reg.Recipients, p.Recipients)})
 	}
 	d["Purposes"] = purposes
 	var retention []string
@@ -127,21 +138,4 @@ func (rs Registers) serve(w http.ResponseWriter, r *http.Request) error {
 	wd["rights_text"] = wd["rights.text"]
 	d["W"] = wd
 	return web.Render(w, http.StatusOK, lang, words[lang]["title"]+" – "+reg.Name.In(lang), page, d)
-}
-
-func recipients(list []register.Recipient, ids []string, lang string) string {
-	named := make([]register.Named, len(list))
-	for i, x := range list {
-		named[i] = register.Named{ID: x.ID, Name: x.Name}
-	}
-	out := ""
-	for _, id := range ids {
-		if i := slices.IndexFunc(named, func(n register.Named) bool { return n.ID == id }); i >= 0 {
-			if out != "" {
-				out += "; "
-			}
-			out += named[i].Name.In(lang)
-		}
-	}
-	return out
 }
