@@ -1,6 +1,7 @@
 package register
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -395,5 +396,46 @@ func TestRecordOfProcessingDeclared(t *testing.T) {
 		if x.Role != "processor" && x.Role != "recipient" {
 			t.Errorf("recipient %s: role %q", x.ID, x.Role)
 		}
+	}
+}
+
+// periodWords are the unit words a retention text uses for days, months
+// and years in each language.
+var periodWords = map[string][3]string{
+	"fi": {"vuorokau", "kuukau", "vuo"},
+	"sv": {"dygn", "månad", "år"},
+	"en": {"day", "month", "year"},
+}
+
+// TestRetentionTextsStateTheirPeriod: the text the notice and the record of
+// processing print for a rule (or a log) states the period the sweep keeps
+// — its number and unit in every language — so the notice cannot promise
+// another period than the rule runs.
+func TestRetentionTextsStateTheirPeriod(t *testing.T) {
+	r := MustLoad("museum")
+	check := func(id string, keep Period, text Text) {
+		if keep.IsZero() {
+			return
+		}
+		for _, lang := range Languages {
+			n, unit := keep.Days, periodWords[lang][0]
+			if keep.Months > 0 {
+				n, unit = keep.Months, periodWords[lang][1]
+			} else if keep.Years > 0 {
+				n, unit = keep.Years, periodWords[lang][2]
+			}
+			re := regexp.MustCompile(`(^|\D)` + strconv.Itoa(n) + `\s+` + unit)
+			if !re.MatchString(text[lang]) {
+				t.Errorf("%s: the %s text %q does not state %d %s…", id, lang, text[lang], n, unit)
+			}
+		}
+	}
+	for _, k := range r.Records {
+		for _, rule := range k.Retention {
+			check("rule "+rule.ID, rule.Keep, rule.Text)
+		}
+	}
+	for _, l := range r.Logs {
+		check("log "+l.ID, l.Keep, l.Text)
 	}
 }
