@@ -27,6 +27,23 @@ var Languages = []string{"fi", "sv", "en"}
 // Text is one text in every language, keyed by language code.
 type Text map[string]string
 
+// UnmarshalYAML reads a text per language and refuses any other key: in a
+// flow mapping an unquoted comma splits a text, and the rest of it would
+// otherwise become a key of its own, silently cutting the text short.
+func (t *Text) UnmarshalYAML(n *yaml.Node) error {
+	var m map[string]string
+	if err := n.Decode(&m); err != nil {
+		return err
+	}
+	for k := range m {
+		if !slices.Contains(Languages, k) {
+			return fmt.Errorf("line %d: text in no language: %q (quote a text with a comma)", n.Line, k)
+		}
+	}
+	*t = m
+	return nil
+}
+
 // In returns the text in lang, falling back to Finnish.
 func (t Text) In(lang string) string {
 	if s, ok := t[lang]; ok {

@@ -439,3 +439,29 @@ func TestRetentionTextsStateTheirPeriod(t *testing.T) {
 		check("log "+l.ID, l.Keep, l.Text)
 	}
 }
+
+// TestTextRefusesOtherKeys: an unquoted comma in a YAML flow mapping splits
+// a text and makes its tail a key; the declaration refuses that instead of
+// publishing the text cut short.
+func TestTextRefusesOtherKeys(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantErr bool
+	}{
+		{`{ fi: "Säilytetään, kunnes peruttu.", sv: Sparas, en: Kept }`, false},
+		{`{ fi: Säilytetään, kunnes peruttu., sv: Sparas, en: Kept }`, true},
+		{`{ fi: Viestit (vastaanottaja, aihe), sv: x, en: y }`, true},
+		{`{ fi: a, de: b }`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			var got struct {
+				Text Text `yaml:"text"`
+			}
+			err := yaml.Unmarshal([]byte("text: "+tc.in), &got)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v (got %q)", err, tc.wantErr, got.Text)
+			}
+		})
+	}
+}
