@@ -247,13 +247,28 @@ func (b *bench) mailEvent(ctx context.Context) ([]byte, func() error, error) {
 	return nil, nil, errors.New("no message on the mail queue after the signup")
 }
 
-// measureCPU records the operations on the stack, then measures them in one
-// child process per function.
-func (b *bench) measureCPU(ctx context.Context, tmp string, rounds int, profile time.Duration) (*cpuReport, error) {
+// cpuRecorded is what the children need from the stack: the operations and
+// every function's environment.
+type cpuRecorded struct {
+	ops      []cpuOp
+	fallback []exchange
+	env      map[string]map[string]string
+}
+
+// recordForCPU records the operations on the stack.
+func (b *bench) recordForCPU(ctx context.Context) (*cpuRecorded, error) {
 	ops, fallback, err := b.recordCPU(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("CPU recording: %w", err)
 	}
+	return &cpuRecorded{ops: ops, fallback: fallback, env: b.stack.Env}, nil
+}
+
+// measureCPU measures the recorded operations in one child process per
+// function. It runs once the emulators are stopped, so that they do not
+// share the core (or its sibling) while the clock runs.
+func measureCPU(ctx context.Context, rec *cpuRecorded, tmp string, rounds int, profile time.Duration) (*cpuReport, error) {
+	ops, fallback := rec.ops, rec.fallback
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -274,9 +289,9 @@ func (b *bench) measureCPU(ctx context.Context, tmp string, rounds int, profile 
 	}
 	results := map[string]cpuResult{}
 	for _, fn := range order {
-		env := b.stack.Env[fn]
+		env := rec.env[fn]
 		in := cpuInput{Function: fn, Env: env, Fallback: fallback, Ops: byFn[fn], Rounds: rounds,
-			Round: 300 * time.Millisecond, Profile: profile, ProfDir: tmp}
+			Round: 200 * time.Millisecond, Profile: profile, ProfDir: tmp}
 		inPath, outPath := filepath.Join(tmp, "cpu-"+fn+".json"), filepath.Join(tmp, "cpu-"+fn+".out.json")
 		raw, _ := json.Marshal(in)
 		if err := os.WriteFile(inPath, raw, 0o600); err != nil {

@@ -109,10 +109,20 @@ func measureOperations(ctx context.Context, root, tmp, logDir string, nDup, nFau
 	defer b.stack.Stop()
 	b.h = b.stack.Handler()
 
+	var recorded *cpuRecorded
 	if cpuRounds > 0 {
-		if rep.CPU, err = b.measureCPU(ctx, tmp, cpuRounds, cpuProfile); err != nil {
+		if recorded, err = b.recordForCPU(ctx); err != nil {
 			return rep, err
 		}
+		// Measured last, after the emulators stop (deferred calls run last first).
+		defer func() {
+			if err != nil || ctx.Err() != nil {
+				return
+			}
+			b.stack.Stop()
+			time.Sleep(time.Second)
+			rep.CPU, err = measureCPU(ctx, recorded, tmp, cpuRounds, cpuProfile)
+		}()
 		if cpuOnly {
 			return rep, nil
 		}
