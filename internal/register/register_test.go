@@ -465,3 +465,32 @@ func TestTextRefusesOtherKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestConsentTextsPromiseOnlyDeclaredPeriods: a period a consent text
+// promises ("deleted within 7 days") is the period of a declared rule of
+// the records the signup makes.
+func TestConsentTextsPromiseOnlyDeclaredPeriods(t *testing.T) {
+	r := MustLoad("museum")
+	claim := regexp.MustCompile(`(\d+)\s+(\pL+)`)
+	for _, l := range r.Lists {
+		for _, lang := range Languages {
+			for _, m := range claim.FindAllStringSubmatch(l.Consent[lang], -1) {
+				n, _ := strconv.Atoi(m[1])
+				words := periodWords[lang]
+				unit := slices.IndexFunc(words[:], func(w string) bool { return strings.HasPrefix(m[2], w) })
+				if unit < 0 {
+					continue
+				}
+				want := [3]Period{{Days: n}, {Months: n}, {Years: n}}[unit]
+				declared := false
+				for _, kind := range []string{"subscription", "consent", "signup-request"} {
+					rk, _ := r.Record(kind)
+					declared = declared || slices.ContainsFunc(rk.Retention, func(rule Rule) bool { return rule.Keep == want })
+				}
+				if !declared {
+					t.Errorf("list %s: the %s consent text promises %q, which no rule of its records keeps", l.ID, lang, m[0])
+				}
+			}
+		}
+	}
+}
