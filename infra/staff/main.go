@@ -19,12 +19,14 @@
 // It finds its tables from the outputs of the CloudFormation stack NAME
 // (default rekisteri, as in samconfig.toml), with the SDK's default
 // credentials (an SSO profile, say) in an EU region; -local points it at
-// `make run`'s emulators instead, where the stack name is the local prefix.
+// `make run`'s emulators instead, where the stack name is the local prefix,
+// and its clock (GET /_local/clock), so it sees the time the functions see.
 // Every CSV it writes is a new file only its owner can read, and
 // formula-safe (internal/csvsafe).
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -60,12 +62,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("usage: staff feedback-stats|invoices|ropa [flags] (see -h of each)")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	month := time.Now().UTC().Format("2006-01")
-	from := fs.String("from", month, "first month, YYYY-MM")
-	to := fs.String("to", month, "last month, YYYY-MM")
+	from := fs.String("from", "", "first month, YYYY-MM (default: this month)")
+	to := fs.String("to", "", "last month, YYYY-MM (default: this month)")
 	csvPath := fs.String("csv", "", "write the CSV here (a new file, mode 0600)")
 	stack := fs.String("stack", envOr("REKISTERI_STACK", "rekisteri"), "the CloudFormation stack whose outputs name the tables (with -local: the local stack's prefix)")
-	local := fs.Bool("local", false, "use `make run`'s emulators (RUN_DYNAMODB_PORT, RUN_MOTO_PORT; defaults 8000, 4566)")
+	local := fs.Bool("local", false, "use `make run`'s emulators (RUN_DYNAMODB_PORT, RUN_MOTO_PORT; defaults 8000, 4566) and its clock (RUN_HTTP_PORT, 8080)")
 	actor := fs.String("actor", os.Getenv("USER"), "invoices: who is decrypting (written to the audit log)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -83,6 +84,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		os.Unsetenv("AWS_SESSION_TOKEN")
 	}
+	now := time.Now
+	if *local {
+		var err error
+		if now, err = localClock(ctx, "http://127.0.0.1:"+envOr("RUN_HTTP_PORT", "8080")); err != nil {
+			return err
+		}
+	}
+	month := now().UTC().Format("2006-01")
+	*from, *to = cmp.Or(*from, month), cmp.Or(*to, month)
 	if args[0] == "invoices" && *csvPath == "" {
 		return fmt.Errorf("invoices needs -csv")
 	}
@@ -107,7 +117,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer f.Close()
 		inv := booking.NewInvoicing(register.MustLoad("museum"), db, fieldcrypt.New(kms.NewFromConfig(awsCfg), ""),
-			booking.Tables{Bookings: res.BookingsTable, Audit: res.AuditTable}, *actor)
+			booking.Tables{Bookings: res.BookingsTable, Audit: res.AuditTable}, *actor).At(now)
 		n, err := inv.Export(ctx, *from, *to, f)
 		fmt.Fprintf(stdout, "%d bookings written to %s and marked invoiced; each decryption is in the audit log under %q\n", n, *csvPath, *actor)
 		return err

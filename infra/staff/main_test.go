@@ -5,16 +5,23 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"rekisteri/infra/local"
+	"rekisteri/internal/dynamo"
 	"rekisteri/internal/helsinki"
 	"rekisteri/internal/register"
 )
@@ -54,6 +61,8 @@ func TestStaffCommands(t *testing.T) {
 	srv.Config.Handler = stack.Handler()
 	srv.Start()
 	defer srv.Close()
+	// -local reads the clock from the runner's port, here this stack's.
+	t.Setenv("RUN_HTTP_PORT", strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port))
 	postJSON := func(path string, body any) map[string]string {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
@@ -96,6 +105,12 @@ func TestStaffCommands(t *testing.T) {
 		t.Fatalf("accept: %v", got)
 	}
 
+	// Two months on, by the local clock: the tool must see it too.
+	if got := postJSON("/_local/clock", map[string]string{"advance": "2m"}); got["now"] == "" {
+		t.Fatalf("advance the clock: %v", got)
+	}
+	moved := stack.Clock.Now()
+
 	csvPath := filepath.Join(t.TempDir(), "invoices.csv")
 	var out bytes.Buffer
 	err = run(ctx, []string{"invoices", "-local", "-stack", prefix, "-from", month, "-to", month, "-csv", csvPath, "-actor", "laskuttaja"}, &out)
@@ -118,14 +133,24 @@ func TestStaffCommands(t *testing.T) {
 	if err := run(ctx, []string{"invoices", "-local", "-stack", prefix, "-csv", csvPath, "-actor", "x"}, &out); err == nil {
 		t.Fatal("the tool must refuse to overwrite an existing CSV")
 	}
+	item, err := stack.Clients().DynamoDB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(stack.Resolve("BookingsTable")), Key: dynamo.Key("BOOKING#"+ref, "BOOKING")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var invoiced struct {
+		InvoicedAt time.Time `dynamodbav:"invoicedAt"`
+	}
+	if err := attributevalue.UnmarshalMap(item.Item, &invoiced); err != nil || invoiced.InvoicedAt.Sub(moved).Abs() > time.Minute {
+		t.Errorf("invoiced at %v (%v), want the local clock's %v", invoiced.InvoicedAt, err, moved)
+	}
 
 	for i := range 6 {
-		postJSON("/feedback", map[string]any{"visit_date": helsinki.Today(time.Now()).Format("2006-01-02"), "age_group": "18-29", "transport": []string{"walk", "walk", "walk", "walk", "walk", "car"}[i]})
+		postJSON("/feedback", map[string]any{"visit_date": helsinki.Today(stack.Clock.Now()).Format("2006-01-02"), "age_group": "18-29", "transport": []string{"walk", "walk", "walk", "walk", "walk", "car"}[i]})
 	}
 	stats := filepath.Join(t.TempDir(), "stats.csv")
 	out.Reset()
-	thisMonth := time.Now().UTC().Format("2006-01")
-	if err := run(ctx, []string{"feedback-stats", "-local", "-stack", prefix, "-from", thisMonth, "-to", thisMonth, "-csv", stats}, &out); err != nil {
+	// No -from or -to: this month, by the local clock.
+	if err := run(ctx, []string{"feedback-stats", "-local", "-stack", prefix, "-csv", stats}, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "18-29") || !strings.Contains(out.String(), "<5") {
