@@ -1,13 +1,17 @@
 package awslambda
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 )
 
 func eventFixtures(t testing.TB) [][]byte {
@@ -79,4 +83,29 @@ func FuzzDecodeEvent(f *testing.F) {
 		f.Add(raw)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) { checkDecode(t, raw) })
+}
+
+// Entry answers the bytes the runtime's reflection handler would for the
+// same function (the Lambda main used it before Entry).
+func TestEntryAnswersAsTheRuntimeHandler(t *testing.T) {
+	for _, name := range []string{"http-subscribe-json.json", "http-form-get.json", "sqs-mail.json", "schedule-relay.json"} {
+		s := &stubs{}
+		fn := s.function()
+		fn.HTTP = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = io.WriteString(w, "<p>Tom & Jerry</p>\n")
+		})
+		raw := fixture(t, name)
+		got, err := fn.Entry().Invoke(context.Background(), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := lambda.NewHandler(fn.Invoke).Invoke(context.Background(), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s: Entry answered\n%s\nthe runtime handler\n%s", name, got, want)
+		}
+	}
 }
