@@ -168,6 +168,15 @@ func (r ropaDoc) state(when string) string {
 	return when
 }
 
+// mdState is a rule's state in markdown: "any" in words, a record's
+// status as the code stores it.
+func (r ropaDoc) mdState(when string) string {
+	if when == "any" {
+		return r.w("any")
+	}
+	return mdCode(when)
+}
+
 func (r ropaDoc) action(a string) string {
 	if t, ok := ropaWords[a]; ok && a != "" {
 		return t.In(r.lang)
@@ -325,7 +334,7 @@ func (r ropaDoc) markdown(w io.Writer) {
 		}
 		p("### %s\n\n%s: %s · %s: %s\n\n%s", mdCode(k.Kind), r.w("table"), mdCode(k.Table), r.w("purposes"), strings.Join(ps, "; "), head)
 		for _, rule := range k.Retention {
-			p("| %s | %s | %s | %s | %s | %s |\n", mdCode(rule.ID), mdCell(r.state(rule.When)), r.period(rule.Keep), mdCode(r.after(rule)),
+			p("| %s | %s | %s | %s | %s | %s |\n", mdCode(rule.ID), r.mdState(rule.When), r.period(rule.Keep), mdCode(r.after(rule)),
 				mdDash(r.action(rule.Action)), mdCell(rule.Text.In(r.lang)))
 		}
 		p("\n")
