@@ -83,7 +83,11 @@ func moveClock(c *clock.Moving, r *http.Request) (time.Time, error) {
 	case set != "":
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(set))
 		if err != nil {
-			return time.Time{}, fmt.Errorf("set %q: want an RFC 3339 time, e.g. 2027-03-01T09:00:00+02:00", set)
+			hint := ""
+			if strings.Contains(set, " ") {
+				hint = " (a + in a form is a space: send it as %2B, e.g. curl --data-urlencode)"
+			}
+			return time.Time{}, fmt.Errorf("set %q: want an RFC 3339 time, e.g. 2027-03-01T09:00:00+02:00%s", set, hint)
 		}
 		return c.Set(t)
 	}

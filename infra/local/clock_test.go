@@ -34,6 +34,7 @@ func TestClockHandler(t *testing.T) {
 		{name: "bad unit", method: "POST", target: "/_local/clock", contentType: form, body: "advance=8w", status: 400, err: "the unit is h (hours), d (days), m (months) or y (years)"},
 		{name: "no unit", method: "POST", target: "/_local/clock", contentType: form, body: "advance=8", status: 400, err: "a whole number and a unit"},
 		{name: "zero", method: "POST", target: "/_local/clock", contentType: form, body: "advance=0h", status: 400, err: "from 1 to"},
+		{name: "set with a form's + as a space", method: "POST", target: "/_local/clock", contentType: form, body: "set=2027-03-01T09:00:00+02:00", status: 400, err: "send it as %2B"},
 		{name: "set not RFC 3339", method: "POST", target: "/_local/clock", contentType: form, body: "set=2027-03-01", status: 400, err: "RFC 3339"},
 		{name: "both", method: "POST", target: "/_local/clock", contentType: form, body: "advance=1d&set=2027-03-01T09:00:00Z", status: 400, err: "not both"},
 		{name: "neither", method: "POST", target: "/_local/clock", status: 400, err: "give advance"},

@@ -84,7 +84,7 @@ rekisteri is running locally.
   Local index              %[1]s/
   Run schedules now        curl -X POST %[1]s/_local/schedules
   The clock functions see  curl %[1]s/_local/clock
-  Move it forward          curl -d advance=8d %[1]s/_local/clock   (h, d, m = months, y; or -d set=<RFC 3339>)
+  Move it forward          curl -d advance=8d %[1]s/_local/clock   (h, d, m = months, y; or --data-urlencode set=<RFC 3339>)
   DynamoDB Local           %[2]s
   moto (SQS, SES, KMS, S3) %[3]s
 
