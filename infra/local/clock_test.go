@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +82,25 @@ func TestHandlerServesTheClock(t *testing.T) {
 	}
 	if d := time.Until(s.Clock.Now()); d < 47*time.Hour || d > 49*time.Hour {
 		t.Fatalf("the stack's clock should be 2 days ahead, is %s", d)
+	}
+}
+
+// TestEveryFunctionTakesTheClock: each capability's composition root
+// (internal/<capability>/function.go, the constructor the local stack and
+// Lambda's main both call) hands its services the clock from its context,
+// so a function added later sees the moved clock too.
+func TestEveryFunctionTakesTheClock(t *testing.T) {
+	roots, err := filepath.Glob("../../internal/*/function.go")
+	if err != nil || len(roots) < len(Constructors) {
+		t.Fatalf("want a function.go per constructor (%d), found %v (%v)", len(Constructors), roots, err)
+	}
+	for _, p := range roots {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "clock.From(ctx)") {
+			t.Errorf("%s: its services must decide by clock.From(ctx), the local stack's movable clock (real time in Lambda)", p)
+		}
 	}
 }
