@@ -19,6 +19,7 @@ import (
 
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/newsletter"
+	"rekisteri/internal/record"
 	"rekisteri/internal/register"
 	"rekisteri/internal/subject"
 )
@@ -415,17 +416,17 @@ func TestLostQueueMessageIsRelayed(t *testing.T) {
 
 func TestSignupHandedOverByQueue(t *testing.T) {
 	addr := newAddress(t)
-	reg := register.MustLoad("museum")
+	recs := record.MustCatalogue(register.MustLoad("museum"), map[string]string{"subscribers": stack.Resolve("SubscribersTable")})
 	id := "handover-" + randomHex(8)
-	req := newsletter.NewSignupRequest(reg, subjectSecret(t), now(), id, newsletter.Signup{
+	req := newsletter.NewSignupRequest(subjectSecret(t), now(), id, newsletter.Signup{
 		Email: addr, Lang: "sv", Lists: []string{"newsletter"}, Channel: "feedback-survey", Form: "feedback-form/test",
 	})
-	av, err := attributevalue.MarshalMap(req)
+	put, err := newsletter.PutSignupRequest(recs, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := stack.Clients().DynamoDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(stack.Resolve("SubscribersTable")), Item: av}); err != nil {
+	if _, err := stack.Clients().DynamoDB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put}}); err != nil {
 		t.Fatal(err)
 	}
 	body := `{"op":"signup","id":"` + id + `"}`

@@ -9,8 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"rekisteri/internal/dynamo"
-	"rekisteri/internal/register"
+	"rekisteri/internal/record"
 )
 
 // Entry is one event. Ref is an opaque id (a signup, mail or booking id).
@@ -29,22 +28,23 @@ type item struct {
 	SK   string `dynamodbav:"sk"`
 	Kind string `dynamodbav:"kind"`
 	Entry
-	dynamo.Retention
 }
 
-// Put is a transaction item that logs e at now in table, kept as long as the
-// register's audit rule says.
-func Put(reg *register.Register, table string, now time.Time, e Entry) (types.TransactWriteItem, error) {
+// Kind is the declared record kind of an entry.
+const Kind = "audit"
+
+// Put is a transaction item that logs e at now in the audit table, kept as
+// long as the register's audit rule says (the record seam stamps it).
+func Put(recs *record.Catalogue, now time.Time, e Entry) (types.TransactWriteItem, error) {
 	e.At = now.UTC().Format(time.RFC3339Nano)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	pk := "AUDIT#" + now.UTC().Format("2006-01-02")
 	it := item{
-		PK:        pk,
-		SK:        e.At + "#" + hex.EncodeToString(b[:]),
-		Kind:      "audit",
-		Entry:     e,
-		Retention: dynamo.Expires(reg.Retention("audit", "any").Keep.From(now), pk),
+		PK:    pk,
+		SK:    e.At + "#" + hex.EncodeToString(b[:]),
+		Kind:  Kind,
+		Entry: e,
 	}
-	return dynamo.Put(table, it)
+	return recs.Put(Kind, "any", it)
 }

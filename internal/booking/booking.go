@@ -31,6 +31,7 @@ import (
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/mailbudget"
+	seam "rekisteri/internal/record"
 	"rekisteri/internal/register"
 	"rekisteri/internal/sqsqueue"
 	"rekisteri/internal/subject"
@@ -91,13 +92,15 @@ type Service struct {
 	tables  Tables
 	baseURL *url.URL
 	budget  *mailbudget.Budget
+	recs    *seam.Catalogue
 	now     func() time.Time
 }
 
 // NewService wires the capability to its stores.
 func NewService(reg *register.Register, db dynamoAPI, mailQueue queue, keys keySource, seal sealer, tables Tables, baseURL *url.URL) *Service {
+	recs := seam.MustCatalogue(reg, map[string]string{"bookings": tables.Bookings, "mail": tables.Mail, "audit": tables.Audit})
 	return &Service{reg: reg, db: db, mail: mailQueue, keys: keys, seal: seal, tables: tables, baseURL: baseURL,
-		budget: mailbudget.MustNew(reg, "bookings", tables.Bookings), now: time.Now}
+		budget: mailbudget.MustNew(recs, "bookings"), recs: recs, now: time.Now}
 }
 
 // Request is a validated booking request. Hetu travels only from the form to Seal.
@@ -147,7 +150,6 @@ type record struct {
 	RemindedAt    string `dynamodbav:"remindedAt,omitempty"`
 	ToInvoice     string `dynamodbav:"toInvoice,omitempty"`
 	InvoicedAt    string `dynamodbav:"invoicedAt,omitempty"`
-	dynamo.Retention
 }
 
 // hetuRecord holds the sealed identity code apart from the booking, so it can
@@ -160,7 +162,6 @@ type hetuRecord struct {
 	Sealed     fieldcrypt.Sealed `dynamodbav:"sealed"`
 	CreatedAt  string            `dynamodbav:"createdAt"`
 	InvoicedAt string            `dynamodbav:"invoicedAt,omitempty"`
-	dynamo.Retention
 }
 
 // Keys of the bookings table.
@@ -244,9 +245,8 @@ func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
 		Organisation: in.Organisation, BusinessID: in.BusinessID, Payment: in.Payment,
 		Street: in.Street, Postcode: in.Postcode, City: in.City, HetuGiven: in.Hetu != "",
 		Notes: in.Notes, Lang: in.Lang, Status: Pending, CreatedAt: stamp(now),
-		Retention: dynamo.Expires(s.reg.Retention("booking", "any").Keep.From(in.Date), pk),
 	}
-	put, err := dynamo.Put(s.tables.Bookings, rec, "attribute_not_exists(pk)")
+	put, err := s.recs.Put("booking", "any", rec, "attribute_not_exists(pk)")
 	if err != nil {
 		return "", err
 	}
@@ -256,9 +256,8 @@ func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("booking %s: %w: %w", ref, ErrSealing, err)
 		}
-		h := hetuRecord{PK: pk, SK: hetuSK, Kind: "booking-hetu", SubjectKey: sk, Sealed: sealed, CreatedAt: stamp(now),
-			Retention: dynamo.Expires(s.reg.Retention("booking-hetu", "open").Keep.From(now), pk+hetuSK)}
-		hput, err := dynamo.Put(s.tables.Bookings, h)
+		h := hetuRecord{PK: pk, SK: hetuSK, Kind: "booking-hetu", SubjectKey: sk, Sealed: sealed, CreatedAt: stamp(now)}
+		hput, err := s.recs.Put("booking-hetu", "open", h)
 		if err != nil {
 			return "", err
 		}
@@ -277,7 +276,7 @@ func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
 	tx = append(slices.Clip(tx), s.budget.Spend(sk, now))
 	jobs := []mail.Job{receipt, staff}
 	for _, j := range jobs {
-		jp, err := dynamo.Put(s.tables.Mail, j, "attribute_not_exists(pk)")
+		jp, err := mail.Put(s.recs, j)
 		if err != nil {
 			return "", err
 		}
@@ -312,7 +311,7 @@ func (s *Service) submitPastBudget(ctx context.Context, keys keyring.Keys, now t
 			if err != nil {
 				return err
 			}
-			np, err := dynamo.Put(s.tables.Mail, notice, "attribute_not_exists(pk)")
+			np, err := mail.Put(s.recs, notice)
 			if err != nil {
 				return err
 			}
@@ -368,7 +367,7 @@ func (s *Service) job(now time.Time, id string, rec record, tmpl, to, lang strin
 	for k, v := range extra {
 		params[k] = v
 	}
-	return mail.NewJob(s.reg, now, id, rec.SubjectKey, to, tmpl, lang, params)
+	return mail.NewJob(now, id, rec.SubjectKey, to, tmpl, lang, params)
 }
 
 // enqueue queues the jobs' ids in one call. The jobs are already durable in
@@ -381,11 +380,11 @@ func (s *Service) notify(now time.Time, rec record, tmpl, to, lang, event string
 	if err != nil {
 		return mail.Job{}, nil, err
 	}
-	jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+	jp, err := mail.Put(s.recs, job)
 	if err != nil {
 		return mail.Job{}, nil, err
 	}
-	a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: event, Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
+	a, err := audit.Put(s.recs, now, audit.Entry{Event: event, Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
 	if err != nil {
 		return mail.Job{}, nil, err
 	}
@@ -527,16 +526,18 @@ func (s *Service) Accept(ctx context.Context, tok string) (View, error) {
 		ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: vals,
 	}}}
 	d, _ := time.Parse("2006-01-02", rec.Date)
-	capExp := dynamo.Expires(s.reg.Retention("capacity", "any").Keep.From(d), capacityPK(rec.Resource, rec.Date))
+	capPK := capacityPK(rec.Resource, rec.Date)
+	// Counters are kept as their rule says, from the day they count.
+	capKeep := s.recs.MustEnter("capacity", "any", capPK, map[string]time.Time{"date": d})
 	for _, slot := range slots(rec.Start, rec.End) {
 		tx = append(tx, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(capacityPK(rec.Resource, rec.Date), slot),
-			UpdateExpression:    aws.String("SET used = if_not_exists(used, :zero) + :one, kind = :kind, expiresAt = :exp, expiryBucket = :bucket, purgeAt = :purge"),
-			ConditionExpression: aws.String("attribute_not_exists(used) OR used < :cap"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":zero": nv(0), ":one": nv(1), ":cap": nv(int64(res.Capacity)), ":kind": sv("capacity"),
-				":exp": nv(capExp.ExpiresAt), ":bucket": sv(capExp.ExpiryBucket), ":purge": nv(capExp.PurgeAt),
-			},
+			TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(capPK, slot),
+			UpdateExpression:         aws.String(capKeep.Expression("used = if_not_exists(used, :zero) + :one, kind = :kind, #date = :date", "")),
+			ConditionExpression:      aws.String("attribute_not_exists(used) OR used < :cap"),
+			ExpressionAttributeNames: map[string]string{"#date": "date"},
+			ExpressionAttributeValues: capKeep.Values(map[string]types.AttributeValue{
+				":zero": nv(0), ":one": nv(1), ":cap": nv(int64(res.Capacity)), ":kind": sv("capacity"), ":date": sv(rec.Date),
+			}),
 		}})
 	}
 	rec.Status = Accepted
@@ -684,7 +685,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, err
 		}
-		jp, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+		jp, err := mail.Put(s.recs, job)
 		if err != nil {
 			return sent, err
 		}

@@ -17,6 +17,7 @@ import (
 	"rekisteri/internal/csvsafe"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/fieldcrypt"
+	seam "rekisteri/internal/record"
 	"rekisteri/internal/register"
 	"rekisteri/internal/subject"
 )
@@ -49,13 +50,15 @@ type Invoicing struct {
 	db     invoiceDB
 	open   opener
 	tables Tables
+	recs   *seam.Catalogue
 	actor  string
 	now    func() time.Time
 }
 
 // NewInvoicing returns the export for actor (a staff member's name or id).
 func NewInvoicing(reg *register.Register, db invoiceDB, open opener, tables Tables, actor string) *Invoicing {
-	return &Invoicing{reg: reg, db: db, open: open, tables: tables, actor: actor, now: time.Now}
+	recs := seam.MustCatalogue(reg, map[string]string{"bookings": tables.Bookings, "mail": tables.Mail, "audit": tables.Audit})
+	return &Invoicing{reg: reg, db: db, open: open, tables: tables, recs: recs, actor: actor, now: time.Now}
 }
 
 // At makes the export decide by now instead of the real clock: the staff
@@ -165,7 +168,7 @@ func (v *Invoicing) decrypt(ctx context.Context, r record) (string, error) {
 		return "", err
 	}
 	now := v.now()
-	a, err := audit.Put(v.reg, v.tables.Audit, now, audit.Entry{Event: "hetu.decrypted", Ref: r.Reference, Actor: v.actor, SubjectPrefix: subject.Prefix(r.SubjectKey)})
+	a, err := audit.Put(v.recs, now, audit.Entry{Event: "hetu.decrypted", Ref: r.Reference, Actor: v.actor, SubjectPrefix: subject.Prefix(r.SubjectKey)})
 	if err != nil {
 		return "", err
 	}
@@ -187,14 +190,13 @@ func (v *Invoicing) markInvoiced(ctx context.Context, r record) error {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": sv(stamp(now))},
 	}}}
 	if r.HetuGiven {
-		exp := dynamo.Expires(v.reg.Retention("booking-hetu", "invoiced").Keep.From(now), r.PK+hetuSK)
+		// The identity code is now invoiced: its rule's clock starts.
+		invoiced := v.recs.MustEnter("booking-hetu", "invoiced", r.PK, map[string]time.Time{"invoicedAt": now})
 		tx = append(tx, types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(v.tables.Bookings), Key: dynamo.Key(r.PK, hetuSK),
-			UpdateExpression:    aws.String("SET invoicedAt = :now, expiresAt = :exp, expiryBucket = :bucket, purgeAt = :purge"),
-			ConditionExpression: aws.String("attribute_exists(pk)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":now": sv(stamp(now)), ":exp": nv(exp.ExpiresAt), ":bucket": sv(exp.ExpiryBucket), ":purge": nv(exp.PurgeAt),
-			},
+			UpdateExpression:          aws.String(invoiced.Expression("invoicedAt = :now", "")),
+			ConditionExpression:       aws.String("attribute_exists(pk)"),
+			ExpressionAttributeValues: invoiced.Values(map[string]types.AttributeValue{":now": sv(stamp(now))}),
 		}})
 	}
 	if _, err := v.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {

@@ -22,6 +22,7 @@ import (
 	"rekisteri/internal/errlog"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/newsletter"
+	"rekisteri/internal/record"
 	"rekisteri/internal/register"
 	"rekisteri/internal/sqsqueue"
 	"rekisteri/internal/subject"
@@ -51,12 +52,14 @@ type Service struct {
 	signups queue
 	keys    keySource
 	tables  Tables
+	recs    *record.Catalogue
 	now     func() time.Time
 }
 
 // NewService wires the capability to its stores.
 func NewService(reg *register.Register, db dynamoAPI, signups queue, keys keySource, tables Tables) *Service {
-	return &Service{reg: reg, db: db, signups: signups, keys: keys, tables: tables, now: time.Now}
+	recs := record.MustCatalogue(reg, map[string]string{"feedback": tables.Feedback, "subscribers": tables.Subscribers})
+	return &Service{reg: reg, db: db, signups: signups, keys: keys, tables: tables, recs: recs, now: time.Now}
 }
 
 // Submission is one validated survey answer with what the visitor asked for.
@@ -104,7 +107,6 @@ type answer struct {
 	HomeAbroad       bool              `dynamodbav:"home_abroad,omitempty"`
 	Lang             string            `dynamodbav:"lang"`
 	ContactID        string            `dynamodbav:"contactId,omitempty"`
-	dynamo.Retention
 }
 
 type freeText struct {
@@ -114,7 +116,6 @@ type freeText struct {
 	Feedback         string `dynamodbav:"feedback,omitempty"`
 	VisitReasonOther string `dynamodbav:"visit_reason_other,omitempty"`
 	ReceivedOn       string `dynamodbav:"receivedOn"`
-	dynamo.Retention
 }
 
 type contact struct {
@@ -127,7 +128,6 @@ type contact struct {
 	Lang       string `dynamodbav:"lang"`
 	AnswerRef  string `dynamodbav:"answerRef"`
 	CreatedAt  string `dynamodbav:"createdAt"`
-	dynamo.Retention
 }
 
 // answerPK puts a month's answers in one partition, so the statistics read
@@ -163,10 +163,10 @@ func newSignupID() string {
 func (s *Service) Submit(ctx context.Context, in Submission) error {
 	now := s.now()
 	day, month := now.UTC().Format("2006-01-02"), now.UTC().Format("2006-01")
-	// Everything stored with the answer knows its arrival to the day only:
-	// its retention runs from the start of that day, so no time stamp of the
-	// answer can be matched to the second against the signup's.
-	arrived := now.UTC().Truncate(24 * time.Hour)
+	// Everything stored with the answer knows its arrival to the day only
+	// (receivedOn, createdAt): its retention runs from the start of that day,
+	// so no time stamp of the answer can be matched to the second against
+	// the signup's.
 	id := answerID(in.Nonce)
 	pk := answerPK(month)
 	a := answer{
@@ -174,7 +174,6 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 		VisitReason: in.VisitReason, InfoSource: in.InfoSource, ServicesUsed: in.ServicesUsed, PreviousUse: in.PreviousUse,
 		MuseumCard: in.MuseumCard, Transport: in.Transport, Party: in.Party, AgeGroup: in.AgeGroup, Gender: in.Gender,
 		HomeMunicipality: in.HomeMunicipality, HomePostcode: in.HomePostcode, HomeAbroad: in.HomeAbroad, Lang: in.Lang,
-		Retention: dynamo.Expires(s.reg.Retention("feedback-answer", "any").Keep.From(arrived), pk+id),
 	}
 	var (
 		keys   keyring.Keys
@@ -195,15 +194,14 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 			PK: cpk, SK: "CONTACT", Kind: "feedback-contact",
 			SubjectKey: subject.EmailKey(keys.Subject, in.Email), Name: in.Name, Email: subject.NormalizeEmail(in.Email), Lang: in.Lang,
 			AnswerRef: pk + "/" + id, CreatedAt: day,
-			Retention: dynamo.Expires(s.reg.Retention("feedback-contact", "any").Keep.From(arrived), cpk),
 		}
-		put, err := dynamo.Put(s.tables.Feedback, c)
+		put, err := s.recs.Put("feedback-contact", "any", c)
 		if err != nil {
 			return err
 		}
 		extra = append(extra, put)
 	}
-	put, err := dynamo.Put(s.tables.Feedback, a, "attribute_not_exists(pk)")
+	put, err := s.recs.Put("feedback-answer", "any", a, "attribute_not_exists(pk)")
 	if err != nil {
 		return err
 	}
@@ -211,9 +209,8 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 	if in.Feedback != "" || in.VisitReasonOther != "" {
 		t := freeText{
 			PK: pk, SK: id + "#TEXT", Kind: "feedback-text", Feedback: in.Feedback, VisitReasonOther: in.VisitReasonOther, ReceivedOn: day,
-			Retention: dynamo.Expires(s.reg.Retention("feedback-text", "any").Keep.From(arrived), pk+id),
 		}
-		tput, err := dynamo.Put(s.tables.Feedback, t)
+		tput, err := s.recs.Put("feedback-text", "any", t)
 		if err != nil {
 			return err
 		}
@@ -227,11 +224,11 @@ func (s *Service) Submit(ctx context.Context, in Submission) error {
 		// form still hands over once, because the answer's condition cancels
 		// the whole transaction, this signup included.
 		signup = "fb-" + newSignupID()
-		req := newsletter.NewSignupRequest(s.reg, keys.Subject, now, signup, newsletter.Signup{
+		req := newsletter.NewSignupRequest(keys.Subject, now, signup, newsletter.Signup{
 			Email: in.Email, Name: in.Name, Lang: in.Lang, Lists: []string{"newsletter"},
 			Channel: "feedback-survey", Form: "feedback-form/" + s.reg.Version(),
 		})
-		sput, err := dynamo.Put(s.tables.Subscribers, req)
+		sput, err := newsletter.PutSignupRequest(s.recs, req)
 		if err != nil {
 			return err
 		}

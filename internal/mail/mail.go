@@ -14,9 +14,11 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"gopkg.in/yaml.v3"
 
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/record"
 	"rekisteri/internal/register"
 )
 
@@ -55,8 +57,10 @@ type Job struct {
 	CreatedAt    string `dynamodbav:"createdAt"`
 	SentAt       string `dynamodbav:"sentAt,omitempty"`
 	SESMessageID string `dynamodbav:"sesMessageId,omitempty"`
-	dynamo.Retention
 }
+
+// Kind is the declared record kind of an outbox job.
+const Kind = "mail"
 
 // JobKey is the key of job id in the outbox table.
 func JobKey(id string) (pk, sk string) { return "MAIL#" + id, "MAIL" }
@@ -66,19 +70,24 @@ func (j Job) ID() string { return strings.TrimPrefix(j.PK, "MAIL#") }
 
 // NewJob prepares a job. The id should be derived from what caused the mail
 // (e.g. "confirm.<signup id>"), so a retried cause cannot queue a second mail.
-func NewJob(reg *register.Register, now time.Time, id, subjectKey, to, tmpl, lang string, params map[string]string) (Job, error) {
+func NewJob(now time.Time, id, subjectKey, to, tmpl, lang string, params map[string]string) (Job, error) {
 	t, err := load(tmpl)
 	if err != nil {
 		return Job{}, err
 	}
 	pk, sk := JobKey(id)
 	return Job{
-		PK: pk, SK: sk, Kind: "mail",
+		PK: pk, SK: sk, Kind: Kind,
 		SubjectKey: subjectKey, To: to, Template: tmpl, Lang: lang, Params: params,
 		Class: t.Class, Status: Queued, CreatedAt: now.UTC().Format(time.RFC3339),
-		Pending:   dynamo.PendingShard(pk),
-		Retention: dynamo.Expires(reg.Retention("mail", "any").Keep.From(now), pk),
+		Pending: dynamo.PendingShard(pk),
 	}, nil
+}
+
+// Put is the transaction item storing j once, kept as the register's mail
+// rule says (the record seam stamps it).
+func Put(recs *record.Catalogue, j Job) (types.TransactWriteItem, error) {
+	return recs.Put(Kind, "any", j, "attribute_not_exists(pk)")
 }
 
 //go:embed templates/*.yaml

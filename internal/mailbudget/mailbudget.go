@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/record"
 	"rekisteri/internal/register"
 )
 
@@ -29,22 +30,28 @@ const Kind = "mail-budget"
 // Budget is one endpoint's declared budget, counted in one table.
 type Budget struct {
 	rule  register.MailBudget
-	keep  register.Period
+	recs  *record.Catalogue
 	table string
 }
 
-// New returns the budget the register declares as id, counted in table.
-func New(reg *register.Register, id, table string) (*Budget, error) {
+// New returns the budget the register declares as id, counted in the table
+// the register declares for counters.
+func New(recs *record.Catalogue, id string) (*Budget, error) {
+	reg := recs.Register()
 	rule, ok := reg.MailBudget(id)
 	if !ok {
 		return nil, fmt.Errorf("mail budget %q is not declared in register %s", id, reg.ID)
 	}
-	return &Budget{rule: rule, keep: reg.Retention(Kind, "any").Keep, table: table}, nil
+	table, err := recs.TableOf(Kind)
+	if err != nil {
+		return nil, err
+	}
+	return &Budget{rule: rule, recs: recs, table: table}, nil
 }
 
 // MustNew is New for budgets the register tests prove declared.
-func MustNew(reg *register.Register, id, table string) *Budget {
-	b, err := New(reg, id, table)
+func MustNew(recs *record.Catalogue, id string) *Budget {
+	b, err := New(recs, id)
 	if err != nil {
 		panic(err)
 	}
@@ -72,15 +79,16 @@ func (b *Budget) update(subjectKey string, now time.Time, condition string, n in
 	start := b.windowStart(now)
 	key := b.Key(subjectKey, now)
 	pk := key["pk"].(*types.AttributeValueMemberS).Value
-	ret := dynamo.Expires(b.keep.From(start), pk)
-	vals := map[string]types.AttributeValue{
+	// The counter is kept as its rule says, from the start of its window.
+	ch := b.recs.MustEnter(Kind, "any", pk, map[string]time.Time{"windowStart": start})
+	vals := ch.Values(map[string]types.AttributeValue{
 		":kind": &types.AttributeValueMemberS{Value: Kind}, ":sk": &types.AttributeValueMemberS{Value: subjectKey},
-		":n":   num(n),
-		":exp": num(ret.ExpiresAt), ":bucket": &types.AttributeValueMemberS{Value: ret.ExpiryBucket}, ":purge": num(ret.PurgeAt),
-	}
+		":ws": &types.AttributeValueMemberS{Value: start.Format(time.RFC3339)},
+		":n":  num(n),
+	})
 	u := &types.Update{
 		TableName: aws.String(b.table), Key: key,
-		UpdateExpression:                    aws.String("SET kind = :kind, subjectKey = :sk, expiresAt = :exp, expiryBucket = :bucket, purgeAt = :purge ADD mails :n"),
+		UpdateExpression:                    aws.String(ch.Expression("kind = :kind, subjectKey = :sk, windowStart = :ws", "") + " ADD mails :n"),
 		ExpressionAttributeValues:           vals,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}

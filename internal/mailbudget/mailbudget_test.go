@@ -9,12 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"rekisteri/internal/record"
 	"rekisteri/internal/register"
 )
 
 func budget(t *testing.T) *Budget {
 	t.Helper()
-	b, err := New(register.MustLoad("museum"), "bookings", "bookings-table")
+	b, err := New(catalogue(), "bookings")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,14 +32,20 @@ func s(av types.AttributeValue) string {
 	return fmt.Sprint(av)
 }
 
+func catalogue() *record.Catalogue {
+	return record.MustCatalogue(register.MustLoad("museum"), map[string]string{"bookings": "bookings-table"})
+}
+
 func TestDeclared(t *testing.T) {
-	reg := register.MustLoad("museum")
 	for _, id := range []string{"bookings", "newsletter-subscribe"} {
-		if _, err := New(reg, id, "t"); err != nil {
+		if _, err := New(catalogue(), id); err != nil {
 			t.Errorf("%s: %v", id, err)
 		}
 	}
-	if _, err := New(reg, "nowhere", "t"); err == nil {
+	if _, err := New(record.MustCatalogue(register.MustLoad("museum"), nil), "bookings"); err == nil {
+		t.Error("a budget without its table must be refused")
+	}
+	if _, err := New(catalogue(), "nowhere"); err == nil {
 		t.Error("an undeclared budget must be refused")
 	}
 	if b := budget(t); b.Count() != 5 || b.Window() != time.Hour {
@@ -103,11 +110,11 @@ func TestItems(t *testing.T) {
 			if s(v[":kind"]) != Kind || s(v[":sk"]) != "sk1" {
 				t.Errorf("kind %v, subject key %v", v[":kind"], v[":sk"])
 			}
-			if want := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC).Unix(); s(v[":exp"]) != fmt.Sprint(want) {
-				t.Errorf("expiresAt %v, want %d", v[":exp"], want)
+			if want := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC).Unix(); s(v[":recordExpiresAt"]) != fmt.Sprint(want) {
+				t.Errorf("expiresAt %v, want %d", v[":recordExpiresAt"], want)
 			}
-			if s(v[":bucket"])[:10] != "2026-12-02" || s(v[":purge"]) == "" {
-				t.Errorf("expiry bucket %v, purgeAt %v", v[":bucket"], v[":purge"])
+			if s(v[":recordExpiryBucket"])[:10] != "2026-12-02" || s(v[":recordPurgeAt"]) == "" {
+				t.Errorf("expiry bucket %v, purgeAt %v", v[":recordExpiryBucket"], v[":recordPurgeAt"])
 			}
 			if s(u.Key["sk"]) != "2026-12-01T10:00:00Z" {
 				t.Errorf("window key %v", u.Key["sk"])

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	rmail "rekisteri/internal/mail"
-	"rekisteri/internal/register"
 	"rekisteri/internal/sqsqueue"
 )
 
@@ -57,7 +56,7 @@ func (nopQueue) Send(context.Context, sqsqueue.Message) error { return nil }
 
 func job(t *testing.T, status string) map[string]types.AttributeValue {
 	t.Helper()
-	j, err := rmail.NewJob(register.MustLoad("museum"), time.Now(), "confirm.abc", "sk", "anna@example.com", "newsletter-confirm", "fi", map[string]string{
+	j, err := rmail.NewJob(time.Now(), "confirm.abc", "sk", "anna@example.com", "newsletter-confirm", "fi", map[string]string{
 		"lists": "Uutiskirje", "confirmURL": "https://x/c", "unsubscribeURL": "https://x/u", "privacyURL": "https://x/p",
 	})
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
-	"rekisteri/internal/register"
+	"rekisteri/internal/record"
 	"rekisteri/internal/sqsqueue"
 	"rekisteri/internal/subject"
 )
@@ -40,7 +40,6 @@ type SignupRequest struct {
 	// function receives it, so a lost queue message is relayed.
 	Pending   string `dynamodbav:"pending,omitempty"`
 	CreatedAt string `dynamodbav:"createdAt"`
-	dynamo.Retention
 }
 
 func requestKey(id string) map[string]types.AttributeValue {
@@ -49,15 +48,20 @@ func requestKey(id string) map[string]types.AttributeValue {
 
 // NewSignupRequest prepares the item another form writes; id must be opaque
 // and is also the signup id, so a retried handover is idempotent.
-func NewSignupRequest(reg *register.Register, subjectSecret []byte, now time.Time, id string, in Signup) SignupRequest {
+func NewSignupRequest(subjectSecret []byte, now time.Time, id string, in Signup) SignupRequest {
 	pk := "SIGNUP#" + id
 	return SignupRequest{
 		PK: pk, SK: "SIGNUP", Kind: "signup-request",
 		SubjectKey: subject.EmailKey(subjectSecret, in.Email), Email: subject.NormalizeEmail(in.Email),
 		Name: in.Name, Lang: in.Lang, Lists: in.Lists, Channel: in.Channel, Form: in.Form,
 		Pending: dynamo.PendingShard(pk), CreatedAt: stamp(now),
-		Retention: dynamo.Expires(reg.Retention("signup-request", "any").Keep.From(now), pk),
 	}
+}
+
+// PutSignupRequest is the transaction item storing req in the subscribers
+// table, kept as the register's signup-request rule says.
+func PutSignupRequest(recs *record.Catalogue, req SignupRequest) (types.TransactWriteItem, error) {
+	return recs.Put("signup-request", "any", req)
 }
 
 // HandleSignup processes one signups-queue message: it reads the request,

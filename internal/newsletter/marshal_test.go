@@ -14,8 +14,8 @@ import (
 func TestRecordsMarshalAsAttributevalue(t *testing.T) {
 	for _, v := range []any{
 		subscription{}, consent{}, SignupRequest{},
-		subscription{PK: "SUB#k", SK: "LIST#newsletter", Email: "a@example.com", Status: Pending, Retention: dynamo.Expires(testNow, "SUB#k")},
-		consent{PK: "SUB#k", ConfirmedAt: "2026-01-01T00:00:00Z", WithdrawnAt: "x", Retention: dynamo.Expires(testNow, "SUB#k")},
+		subscription{PK: "SUB#k", SK: "LIST#newsletter", Email: "a@example.com", Status: Pending},
+		consent{PK: "SUB#k", ConfirmedAt: "2026-01-01T00:00:00Z", WithdrawnAt: "x"},
 		SignupRequest{Lists: []string{"newsletter", "openings"}, Pending: "P#1"},
 	} {
 		got, err := dynamo.MarshalMap(v)

@@ -26,6 +26,7 @@ import (
 	"rekisteri/internal/errlog"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
+	"rekisteri/internal/record"
 	"rekisteri/internal/register"
 	"rekisteri/internal/sqsqueue"
 	"rekisteri/internal/subject"
@@ -84,12 +85,14 @@ type Service struct {
 	keys    keySource
 	tables  Tables
 	baseURL *url.URL
+	recs    *record.Catalogue
 	now     func() time.Time
 }
 
 // NewService wires the capability to its stores.
 func NewService(reg *register.Register, db dynamoAPI, mailQueue, signupsQueue queue, keys keySource, tables Tables, baseURL *url.URL) *Service {
-	return &Service{reg: reg, db: db, mail: mailQueue, signups: signupsQueue, keys: keys, tables: tables, baseURL: baseURL, now: time.Now}
+	recs := record.MustCatalogue(reg, map[string]string{"subscribers": tables.Subscribers, "mail": tables.Mail, "audit": tables.Audit})
+	return &Service{reg: reg, db: db, mail: mailQueue, signups: signupsQueue, keys: keys, tables: tables, recs: recs, baseURL: baseURL, now: time.Now}
 }
 
 // Signup is one request to join lists.
@@ -119,7 +122,6 @@ type subscription struct {
 	UnsubscribedAt string `dynamodbav:"unsubscribedAt,omitempty"`
 	LastActiveAt   string `dynamodbav:"lastActiveAt"`
 	Channel        string `dynamodbav:"channel"`
-	dynamo.Retention
 }
 
 // consent is the receipt of one signup to one list (GDPR Art. 7(1)).
@@ -142,7 +144,6 @@ type consent struct {
 	ConfirmedAt        string `dynamodbav:"confirmedAt,omitempty"`
 	WithdrawnAt        string `dynamodbav:"withdrawnAt,omitempty"`
 	WithdrawalChannel  string `dynamodbav:"withdrawalChannel,omitempty"`
-	dynamo.Retention
 }
 
 func subjectPK(subjectKey string) string { return "SUB#" + subjectKey }
@@ -244,9 +245,8 @@ func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, li
 			PK: pk, SK: listSK(l), Kind: "subscription", SubjectKey: sk, List: l,
 			Email: email, Name: in.Name, Lang: in.Lang, Status: Pending,
 			SignupID: in.ID, SignupAt: stamp(now), LastActiveAt: stamp(now), Channel: in.Channel,
-			Retention: dynamo.Expires(s.reg.Retention("subscription", Pending).Keep.From(now), pk),
 		}
-		put, err := dynamo.Put(s.tables.Subscribers, sub,
+		put, err := s.recs.Put("subscription", Pending, sub,
 			"attribute_not_exists(pk) OR (#status <> :active AND (#status <> :pending OR signupAt < :resend))")
 		if err != nil {
 			return nil, 0, mail.Job{}, err
@@ -262,18 +262,17 @@ func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, li
 			Purpose: purpose.ID, LegalBasis: purpose.LegalBasis, SignupID: in.ID,
 			ConsentTextVersion: list.ConsentVersion(in.Lang), NoticeVersion: s.reg.Version(),
 			Form: in.Form, Lang: in.Lang, Channel: in.Channel,
-			Method:    "unticked checkbox; double opt-in: link in mail, then button (POST)",
-			SignupAt:  stamp(now),
-			Retention: dynamo.Expires(s.reg.Retention("consent", "unconfirmed").Keep.From(now), pk),
+			Method:   "unticked checkbox; double opt-in: link in mail, then button (POST)",
+			SignupAt: stamp(now),
 		}
-		rput, err := dynamo.Put(s.tables.Subscribers, receipt)
+		rput, err := s.recs.Put("consent", "unconfirmed", receipt)
 		if err != nil {
 			return nil, 0, mail.Job{}, err
 		}
 		tx = append(tx, put, rput)
 	}
 	confirm := token.Sign(keys.Token, token.Claims{Purpose: token.Confirm, Subject: sk, ID: in.ID, Lists: lists, Expires: now.Add(confirmValidity).Unix()})
-	job, err := mail.NewJob(s.reg, now, "confirm."+in.ID, sk, email, "newsletter-confirm", in.Lang, map[string]string{
+	job, err := mail.NewJob(now, "confirm."+in.ID, sk, email, "newsletter-confirm", in.Lang, map[string]string{
 		"lists":          strings.Join(names, ", "),
 		"confirmURL":     s.link("/newsletter/confirm", confirm, in.Lang),
 		"unsubscribeURL": s.link("/newsletter/unsubscribe", s.unsubscribeToken(keys, sk, lists), in.Lang),
@@ -282,7 +281,7 @@ func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, li
 	if err != nil {
 		return nil, 0, mail.Job{}, err
 	}
-	jput, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+	jput, err := mail.Put(s.recs, job)
 	if err != nil {
 		return nil, 0, mail.Job{}, err
 	}
@@ -387,6 +386,10 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 	pk := subjectPK(c.Subject)
 	var tx []types.TransactWriteItem
 	var names, lists []string
+	// Active subscriptions and live consents are kept until withdrawn: off
+	// the expiry index, as their rules say.
+	activeKeep := s.recs.MustEnter("subscription", Active, pk, nil)
+	liveKeep := s.recs.MustEnter("consent", "confirmed", pk, nil)
 	for _, sub := range todo {
 		list, _ := s.reg.List(sub.List)
 		names = append(names, list.Name.In(sub.Lang))
@@ -395,7 +398,7 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:                aws.String(s.tables.Subscribers),
 				Key:                      dynamo.Key(pk, listSK(sub.List)),
-				UpdateExpression:         aws.String("SET #status = :active, confirmedAt = :now, lastActiveAt = :now REMOVE expiresAt, expiryBucket, purgeAt"),
+				UpdateExpression:         aws.String(activeKeep.Expression("#status = :active, confirmedAt = :now, lastActiveAt = :now", "")),
 				ConditionExpression:      aws.String("#status = :pending AND signupId = :signup"),
 				ExpressionAttributeNames: map[string]string{"#status": "status"},
 				ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -403,23 +406,22 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 					":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":signup": &types.AttributeValueMemberS{Value: c.ID},
 				},
 			}},
-			// A live consent has no expiry: it lasts until withdrawn.
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:                 aws.String(s.tables.Subscribers),
 				Key:                       dynamo.Key(pk, consentSK(sub.List, c.ID)),
-				UpdateExpression:          aws.String("SET confirmedAt = :now REMOVE expiresAt, expiryBucket, purgeAt"),
+				UpdateExpression:          aws.String(liveKeep.Expression("confirmedAt = :now", "")),
 				ConditionExpression:       aws.String("attribute_exists(pk)"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: stamp(now)}},
 			}},
 		)
-		a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "consent.confirmed", Ref: c.ID, List: sub.List, SubjectPrefix: subject.Prefix(c.Subject)})
+		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.confirmed", Ref: c.ID, List: sub.List, SubjectPrefix: subject.Prefix(c.Subject)})
 		if err != nil {
 			return err
 		}
 		tx = append(tx, a)
 	}
 	first := todo[0]
-	job, err := mail.NewJob(s.reg, now, "welcome."+c.ID, c.Subject, first.Email, "newsletter-welcome", first.Lang, map[string]string{
+	job, err := mail.NewJob(now, "welcome."+c.ID, c.Subject, first.Email, "newsletter-welcome", first.Lang, map[string]string{
 		"lists":          strings.Join(names, ", "),
 		"unsubscribeURL": s.link("/newsletter/unsubscribe", s.unsubscribeToken(keys, c.Subject, lists), first.Lang),
 		"privacyURL":     s.privacyURL(first.Lang),
@@ -427,7 +429,7 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 	if err != nil {
 		return err
 	}
-	jput, err := dynamo.Put(s.tables.Mail, job, "attribute_not_exists(pk)")
+	jput, err := mail.Put(s.recs, job)
 	if err != nil {
 		return err
 	}
@@ -473,35 +475,32 @@ func (s *Service) unsubscribeOnce(ctx context.Context, c token.Claims, channel s
 		if !ok || sub.Status == Unsubscribed {
 			continue
 		}
-		subExp := dynamo.Expires(s.reg.Retention("subscription", Unsubscribed).Keep.From(now), pk)
-		rcptExp := dynamo.Expires(s.reg.Retention("consent", "withdrawn").Keep.From(now), pk)
+		// The withdrawn subscription and its receipt each take their rule's clock.
+		withdrawn := s.recs.MustEnter("subscription", Unsubscribed, pk, map[string]time.Time{"unsubscribedAt": now})
+		evidence := s.recs.MustEnter("consent", "withdrawn", pk, map[string]time.Time{"withdrawnAt": now})
 		tx = append(tx,
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:                aws.String(s.tables.Subscribers),
 				Key:                      dynamo.Key(pk, listSK(l)),
-				UpdateExpression:         aws.String("SET #status = :unsub, unsubscribedAt = :now, lastActiveAt = :now, expiresAt = :exp, expiryBucket = :bucket, purgeAt = :purge REMOVE email, #name"),
+				UpdateExpression:         aws.String(withdrawn.Expression("#status = :unsub, unsubscribedAt = :now, lastActiveAt = :now", "email, #name")),
 				ConditionExpression:      aws.String("signupId = :signup AND #status <> :unsub"),
 				ExpressionAttributeNames: map[string]string{"#status": "status", "#name": "name"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
+				ExpressionAttributeValues: withdrawn.Values(map[string]types.AttributeValue{
 					":unsub": &types.AttributeValueMemberS{Value: Unsubscribed}, ":now": &types.AttributeValueMemberS{Value: stamp(now)},
 					":signup": &types.AttributeValueMemberS{Value: sub.SignupID},
-					":exp":    &types.AttributeValueMemberN{Value: fmt.Sprint(subExp.ExpiresAt)}, ":bucket": &types.AttributeValueMemberS{Value: subExp.ExpiryBucket},
-					":purge": &types.AttributeValueMemberN{Value: fmt.Sprint(subExp.PurgeAt)},
-				},
+				}),
 			}},
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:           aws.String(s.tables.Subscribers),
 				Key:                 dynamo.Key(pk, consentSK(l, sub.SignupID)),
-				UpdateExpression:    aws.String("SET withdrawnAt = :now, withdrawalChannel = :channel, expiresAt = :exp, expiryBucket = :bucket, purgeAt = :purge"),
+				UpdateExpression:    aws.String(evidence.Expression("withdrawnAt = :now, withdrawalChannel = :channel", "")),
 				ConditionExpression: aws.String("attribute_exists(pk)"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{
+				ExpressionAttributeValues: evidence.Values(map[string]types.AttributeValue{
 					":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":channel": &types.AttributeValueMemberS{Value: channel},
-					":exp": &types.AttributeValueMemberN{Value: fmt.Sprint(rcptExp.ExpiresAt)}, ":bucket": &types.AttributeValueMemberS{Value: rcptExp.ExpiryBucket},
-					":purge": &types.AttributeValueMemberN{Value: fmt.Sprint(rcptExp.PurgeAt)},
-				},
+				}),
 			}},
 		)
-		a, err := audit.Put(s.reg, s.tables.Audit, now, audit.Entry{Event: "consent.withdrawn", Ref: sub.SignupID, List: l, SubjectPrefix: subject.Prefix(c.Subject)})
+		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.withdrawn", Ref: sub.SignupID, List: l, SubjectPrefix: subject.Prefix(c.Subject)})
 		if err != nil {
 			return err
 		}

@@ -58,7 +58,8 @@ type Catalogue struct {
 
 // NewCatalogue pairs reg with deployed table names, keyed by the declared
 // names (subscribers, feedback, bookings, mail, audit). A function passes only
-// the tables it uses; a name the declaration does not use is an error.
+// the tables it uses (an empty name counts as not given); a name the
+// declaration does not use is an error.
 func NewCatalogue(reg *register.Register, deployed map[string]string) (*Catalogue, error) {
 	declared := Tables(reg)
 	c := &Catalogue{reg: reg, tables: map[string]string{}}
@@ -66,10 +67,9 @@ func NewCatalogue(reg *register.Register, deployed map[string]string) (*Catalogu
 		if !slices.Contains(declared, name) {
 			return nil, fmt.Errorf("record: register %s declares no table %q", reg.ID, name)
 		}
-		if real == "" {
-			return nil, fmt.Errorf("record: table %q has no deployed name", name)
+		if real != "" { // "": this function was not given that table
+			c.tables[name] = real
 		}
-		c.tables[name] = real
 	}
 	return c, nil
 }

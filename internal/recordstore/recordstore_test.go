@@ -1,4 +1,4 @@
-package record
+package recordstore
 
 import (
 	"context"
@@ -8,7 +8,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/record"
+	"rekisteri/internal/register"
 )
+
+func museum() *record.Catalogue {
+	return record.MustCatalogue(register.MustLoad("museum"), map[string]string{"bookings": "bookings"})
+}
 
 // throttled answers each BatchWriteItem by processing all but the last
 // `keep` requests of it, as DynamoDB does when a partition is throttled.
@@ -49,7 +56,7 @@ func TestDeleteRetriesUnprocessedItems(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			db := &throttled{keep: tc.keep}
-			s := NewStore(db, museum(t))
+			s := NewStore(db, museum())
 			var waits []time.Duration
 			s.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
 			keys := make([]Key, tc.items)
@@ -96,7 +103,7 @@ func (h *healing) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteIte
 
 func TestDeleteGivesUpWhenTheContextEnds(t *testing.T) {
 	db := &throttled{keep: 25}
-	s := NewStore(db, museum(t))
+	s := NewStore(db, museum())
 	ctx, cancel := context.WithCancel(context.Background())
 	s.sleep = func(context.Context, time.Duration) error { cancel(); return context.Canceled }
 	_, err := s.Delete(ctx, "bookings", []Key{{PK: "P", SK: "a"}})

@@ -1,4 +1,4 @@
-package record_test
+package recordstore_test
 
 import (
 	"context"
@@ -15,12 +15,13 @@ import (
 	"rekisteri/infra/local"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/record"
+	"rekisteri/internal/recordstore"
 	"rekisteri/internal/register"
 )
 
 // localStore is the generic operations over the tables template.yaml
 // creates, in DynamoDB Local (the suite's emulators, or its own when run alone).
-func localStore(t *testing.T) (*record.Store, *dynamodb.Client) {
+func localStore(t *testing.T) (*recordstore.Store, *dynamodb.Client) {
 	t.Helper()
 	ctx := context.Background()
 	root, _ := filepath.Abs("../..")
@@ -51,7 +52,7 @@ func localStore(t *testing.T) (*record.Store, *dynamodb.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return record.NewStore(stack.Clients().DynamoDB, cat), stack.Clients().DynamoDB
+	return recordstore.NewStore(stack.Clients().DynamoDB, cat), stack.Clients().DynamoDB
 }
 
 func S(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
@@ -65,7 +66,7 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 	// Sixty bookings of one person, on one day, with retention from the rule.
 	day := "2020-01-15"
 	due := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC) // 6 years after the date
-	var keys []record.Key
+	var keys []recordstore.Key
 	for i := range 60 {
 		pk := fmt.Sprintf("BOOKING#T%03d", i)
 		tw, err := cat.Put("booking", "any", map[string]types.AttributeValue{
@@ -78,7 +79,7 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 		if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{tw}}); err != nil {
 			t.Fatal(err)
 		}
-		keys = append(keys, record.Key{PK: pk, SK: "BOOKING"})
+		keys = append(keys, recordstore.Key{PK: pk, SK: "BOOKING"})
 	}
 
 	t.Run("by subject", func(t *testing.T) {
@@ -95,7 +96,7 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 	if err := store.Restrict(ctx, "bookings", keys[0], due); err != nil {
 		t.Fatal(err)
 	}
-	item := func(k record.Key) map[string]types.AttributeValue {
+	item := func(k recordstore.Key) map[string]types.AttributeValue {
 		out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(bookings), Key: dynamo.Key(k.PK, k.SK)})
 		if err != nil {
 			t.Fatal(err)
@@ -107,7 +108,7 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 	}
 
 	t.Run("due, page by page, per bucket", func(t *testing.T) {
-		var found []record.Key
+		var found []recordstore.Key
 		for shard := range dynamo.Shards {
 			var start map[string]types.AttributeValue
 			for {
@@ -162,7 +163,7 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 	})
 
 	t.Run("lift", func(t *testing.T) {
-		if err := store.Lift(ctx, "bookings", record.Key{PK: keys[0].PK, SK: keys[0].SK, ExpiresAt: due.Unix()}); err != nil {
+		if err := store.Lift(ctx, "bookings", recordstore.Key{PK: keys[0].PK, SK: keys[0].SK, ExpiresAt: due.Unix()}); err != nil {
 			t.Fatal(err)
 		}
 		it := item(keys[0])

@@ -1,4 +1,10 @@
-package record
+// Package recordstore runs the record seam's generic operations over any
+// declared table: find by subject, find due on the expiry index, delete in
+// batches, anonymise, restrict and lift. Retention and data-subject requests
+// loop over the declaration through it and import no capability; the
+// capabilities themselves only stamp records (package record) and never link
+// these operations, so their IAM policies need none of them.
+package recordstore
 
 import (
 	"context"
@@ -11,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/record"
 )
 
 // DB is the part of DynamoDB the generic operations use.
@@ -23,17 +30,17 @@ type DB interface {
 // Store runs the generic operations over a catalogue's tables.
 type Store struct {
 	db    DB
-	cat   *Catalogue
+	cat   *record.Catalogue
 	sleep func(context.Context, time.Duration) error
 }
 
 // NewStore returns the operations over cat's tables through db.
-func NewStore(db DB, cat *Catalogue) *Store {
+func NewStore(db DB, cat *record.Catalogue) *Store {
 	return &Store{db: db, cat: cat, sleep: sleepCtx}
 }
 
 // Catalogue is the store's catalogue.
-func (s *Store) Catalogue() *Catalogue { return s.cat }
+func (s *Store) Catalogue() *record.Catalogue { return s.cat }
 
 // Key is a stored item's key with the envelope the indexes project.
 type Key struct {
@@ -55,11 +62,11 @@ func str(item map[string]types.AttributeValue, name string) string {
 }
 
 func keyOf(item map[string]types.AttributeValue) Key {
-	k := Key{PK: str(item, AttrPK), SK: str(item, AttrSK), Kind: str(item, AttrKind), Rule: str(item, AttrExpiryRule)}
-	if n, ok := item[AttrExpiresAt].(*types.AttributeValueMemberN); ok {
+	k := Key{PK: str(item, record.AttrPK), SK: str(item, record.AttrSK), Kind: str(item, record.AttrKind), Rule: str(item, record.AttrExpiryRule)}
+	if n, ok := item[record.AttrExpiresAt].(*types.AttributeValueMemberN); ok {
 		k.ExpiresAt, _ = strconv.ParseInt(n.Value, 10, 64)
 	}
-	_, k.Restricted = item[AttrRestricted]
+	_, k.Restricted = item[record.AttrRestricted]
 	return k
 }
 
@@ -80,7 +87,7 @@ func (s *Store) BySubject(ctx context.Context, declared, subjectKey string) ([]K
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(table),
-		IndexName:                 aws.String(IndexBySubject),
+		IndexName:                 aws.String(record.IndexBySubject),
 		KeyConditionExpression:    aws.String("subjectKey = :s"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: subjectKey}},
 	}
@@ -117,7 +124,7 @@ func (s *Store) Due(ctx context.Context, declared, bucket string, after, upTo in
 	}
 	in := &dynamodb.QueryInput{
 		TableName:              aws.String(table),
-		IndexName:              aws.String(IndexByExpiry),
+		IndexName:              aws.String(record.IndexByExpiry),
 		KeyConditionExpression: aws.String("expiryBucket = :b AND expiresAt BETWEEN :from AND :to"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":b":    &types.AttributeValueMemberS{Value: bucket},
@@ -204,7 +211,7 @@ func (s *Store) Anonymise(ctx context.Context, declared string, k Key, attrs []s
 	names := map[string]string{}
 	remove := ""
 	for i, a := range attrs {
-		for _, e := range Envelope {
+		for _, e := range record.Envelope {
 			if a == e {
 				return false, fmt.Errorf("record: anonymising would remove the envelope attribute %s", a)
 			}
@@ -219,7 +226,7 @@ func (s *Store) Anonymise(ctx context.Context, declared string, k Key, attrs []s
 	if remove == "" {
 		return false, nil
 	}
-	names["#r"] = AttrRestricted
+	names["#r"] = record.AttrRestricted
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(table),
 		Key:                      k.av(),
@@ -246,7 +253,7 @@ func (s *Store) Restrict(ctx context.Context, declared string, k Key, now time.T
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(table),
 		Key:                       k.av(),
-		UpdateExpression:          aws.String("SET " + AttrRestricted + " = :now REMOVE " + AttrPurgeAt),
+		UpdateExpression:          aws.String("SET " + record.AttrRestricted + " = :now REMOVE " + record.AttrPurgeAt),
 		ConditionExpression:       aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: now.UTC().Format(time.RFC3339)}},
 	})
@@ -262,10 +269,10 @@ func (s *Store) Lift(ctx context.Context, declared string, k Key) error {
 	if err != nil {
 		return err
 	}
-	expr := "REMOVE " + AttrRestricted
+	expr := "REMOVE " + record.AttrRestricted
 	var vals map[string]types.AttributeValue
 	if k.ExpiresAt > 0 {
-		expr = "SET " + AttrPurgeAt + " = :purge " + expr
+		expr = "SET " + record.AttrPurgeAt + " = :purge " + expr
 		vals = map[string]types.AttributeValue{":purge": &types.AttributeValueMemberN{
 			Value: strconv.FormatInt(time.Unix(k.ExpiresAt, 0).Add(dynamo.Backstop).Unix(), 10)}}
 	}
