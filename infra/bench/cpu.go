@@ -367,14 +367,16 @@ func pprofTop(ctx context.Context, file string) []string {
 var profileParts = []struct{ name, fn string }{
 	{"GC mark", "runtime.gcBgMarkWorker"},
 	{"malloc", "runtime.mallocgc"},
-	{"entry: event decode+dispatch", "rekisteri/internal/awslambda.Function.Invoke"},
-	{"HTTP adapter", "aws-lambda-go-api-proxy/httpadapter.(*HandlerAdapterV2).ProxyWithContext"},
+	{"entry: event decode", "rekisteri/internal/awslambda.unmarshalEvent"},
+	{"HTTP adapter (incl. handler)", "aws-lambda-go-api-proxy/httpadapter.(*HandlerAdapterV2).ProxyWithContext"},
 	{"AWS calls (whole SDK)", "github.com/aws/smithy-go/middleware.decoratedHandler.Handle"},
-	{"SigV4", "github.com/aws/aws-sdk-go-v2/aws/signer/v4.(*Signer).SignHTTP"},
-	{"attributevalue", "github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue.Marshal"},
+	{"SigV4 signing", "github.com/aws/aws-sdk-go-v2/aws/signer/v4.Signer.SignHTTP"},
+	{"marshal", "rekisteri/internal/dynamo.MarshalMap"},
+	{"unmarshal", "github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue.Unmarshal"},
 	{"MIME build", "rekisteri/internal/sesmail.Build"},
 	{"mail render", "rekisteri/internal/mail.Render"},
 	{"logging", "log/slog.(*Logger).log"},
+	{"replay transport (stands for the wire)", "main.(*replay).RoundTrip"},
 }
 
 // pprofWhere is the share of the profile each part took (cumulative).

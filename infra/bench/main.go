@@ -38,7 +38,7 @@ func main() {
 	skipStack := flag.Bool("skip-stack", false, "skip the measurements on the local stack")
 	keep := flag.Bool("keep", false, "keep the scratch directory (binaries, zips, logs, CPU profiles)")
 	cpuRounds := flag.Int("cpu-rounds", 9, "timed rounds of 0.2 s CPU per operation in the CPU measurement (0: skip it)")
-	cpuProfile := flag.Duration("cpu-profile", time.Second, "CPU time per operation under the profiler (pprof parts and top)")
+	cpuProfile := flag.Duration("cpu-profile", 2*time.Second, "CPU time per operation under the profiler (pprof parts and top)")
 	cpuOnly := flag.Bool("cpu-only", false, "on the local stack, measure only the CPU per operation")
 	cpuIn := flag.String("cpu-child", "", "internal: run as the CPU measurement's child with this input")
 	cpuOut := flag.String("cpu-out", "", "internal: where the CPU child writes its results")
