@@ -23,6 +23,7 @@ import (
 
 // Config is the bookings function's environment (template.yaml).
 type Config struct {
+	Register         string   `env:"REGISTER"` // the declaration served: internal/register/<id>.yaml
 	PublicBaseURL    *url.URL `env:"PUBLIC_BASE_URL"`
 	BookingsTable    string   `env:"BOOKINGS_TABLE"`
 	MailTable        string   `env:"MAIL_TABLE"`
@@ -39,7 +40,7 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	if err := config.Load(env, &cfg); err != nil {
 		return awslambda.Function{}, err
 	}
-	reg, err := register.Load("museum")
+	reg, err := register.Load(cfg.Register)
 	if err != nil {
 		return awslambda.Function{}, err
 	}

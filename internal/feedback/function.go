@@ -18,6 +18,7 @@ import (
 
 // Config is the feedback function's environment (template.yaml).
 type Config struct {
+	Register         string `env:"REGISTER"` // the declaration served: internal/register/<id>.yaml
 	FeedbackTable    string `env:"FEEDBACK_TABLE"`
 	SubscribersTable string `env:"SUBSCRIBERS_TABLE"`
 	SignupsQueueURL  string `env:"SIGNUPS_QUEUE_URL"`
@@ -30,7 +31,7 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	if err := config.Load(env, &cfg); err != nil {
 		return awslambda.Function{}, err
 	}
-	reg, err := register.Load("museum")
+	reg, err := register.Load(cfg.Register)
 	if err != nil {
 		return awslambda.Function{}, err
 	}

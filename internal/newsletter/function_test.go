@@ -20,6 +20,7 @@ import (
 func functionEnv() map[string]string {
 	return map[string]string{
 		"PUBLIC_BASE_URL":    "http://localhost:8080",
+		"REGISTER":           "museum",
 		"SUBSCRIBERS_TABLE":  "rekisteri-subscribers",
 		"MAIL_TABLE":         "rekisteri-mail",
 		"AUDIT_TABLE":        "rekisteri-audit",
@@ -240,6 +241,14 @@ func TestFunctionConfig(t *testing.T) {
 		env["PUBLIC_BASE_URL"] = "localhost:8080"
 		cfg, _ := probedConfig(t)
 		if _, err := Function(context.Background(), config.Map(env), cfg); err == nil || !strings.Contains(err.Error(), "PUBLIC_BASE_URL") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("a register nobody declared", func(t *testing.T) {
+		env := functionEnv()
+		env["REGISTER"] = "nowhere"
+		cfg, _ := probedConfig(t)
+		if _, err := Function(context.Background(), config.Map(env), cfg); err == nil || !strings.Contains(err.Error(), "nowhere") {
 			t.Fatalf("err = %v", err)
 		}
 	})
