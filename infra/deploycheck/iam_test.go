@@ -107,11 +107,35 @@ func scanFiles(t *testing.T, paths []string) codeUse {
 	t.Helper()
 	use := codeUse{actions: map[string]bool{}, indexes: map[string]bool{}}
 	fset := token.NewFileSet()
-	for _, path := range paths {
+	files := make([]*ast.File, len(paths))
+	// String constants by package import path and name, so an IndexName
+	// given as a constant (record.IndexByExpiry) counts as its value.
+	consts := map[string]string{}
+	for i, path := range paths {
 		f, err := parser.ParseFile(fset, path, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
+		files[i] = f
+		pkg := "rekisteri/" + filepath.ToSlash(filepath.Dir(relToRepo(path)))
+		for _, d := range f.Decls {
+			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.CONST {
+				for _, sp := range g.Specs {
+					vs := sp.(*ast.ValueSpec)
+					for j, name := range vs.Names {
+						if j < len(vs.Values) {
+							if lit, ok := vs.Values[j].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+								consts[pkg+"."+name.Name], _ = strconv.Unquote(lit.Value)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for i, path := range paths {
+		f := files[i]
+		pkg := "rekisteri/" + filepath.ToSlash(filepath.Dir(relToRepo(path)))
 		imports := map[string]string{} // local name → path
 		for _, im := range f.Imports {
 			p, _ := strconv.Unquote(im.Path.Value)
@@ -134,9 +158,23 @@ func scanFiles(t *testing.T, paths []string) codeUse {
 			case *ast.KeyValueExpr:
 				if k, ok := x.Key.(*ast.Ident); ok && k.Name == "IndexName" {
 					ast.Inspect(x.Value, func(n ast.Node) bool {
-						if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-							s, _ := strconv.Unquote(lit.Value)
-							use.indexes[s] = true
+						switch v := n.(type) {
+						case *ast.BasicLit:
+							if v.Kind == token.STRING {
+								s, _ := strconv.Unquote(v.Value)
+								use.indexes[s] = true
+							}
+						case *ast.SelectorExpr:
+							if id, ok := v.X.(*ast.Ident); ok {
+								if s, ok := consts[imports[id.Name]+"."+v.Sel.Name]; ok {
+									use.indexes[s] = true
+								}
+							}
+							return false
+						case *ast.Ident:
+							if s, ok := consts[pkg+"."+v.Name]; ok {
+								use.indexes[s] = true
+							}
 						}
 						return true
 					})
@@ -248,4 +286,15 @@ func keys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// relToRepo is path relative to the repository root (the module's import
+// paths are rekisteri/ + that directory).
+func relToRepo(path string) string {
+	root, _ := filepath.Abs("../..")
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return path
+	}
+	return rel
 }

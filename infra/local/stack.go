@@ -25,6 +25,7 @@ import (
 	"rekisteri/internal/feedback"
 	"rekisteri/internal/mailer"
 	"rekisteri/internal/newsletter"
+	"rekisteri/internal/retention"
 )
 
 // Constructors are the functions the local stack can run, by logical id in
@@ -34,6 +35,7 @@ var Constructors = map[string]awslambda.Constructor{
 	"FeedbackFunction":   feedback.Function,
 	"BookingsFunction":   booking.Function,
 	"MailerFunction":     mailer.Function,
+	"RetentionFunction":  retention.Function,
 }
 
 // Options configure a local stack.

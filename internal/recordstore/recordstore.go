@@ -263,26 +263,46 @@ func (s *Store) Restrict(ctx context.Context, declared string, k Key, now time.T
 	return nil
 }
 
-// Lift ends a restriction; an item that expires gets its TTL backstop back.
-func (s *Store) Lift(ctx context.Context, declared string, k Key) error {
+// Lift ends a restriction and puts an expiring item back where the sweep
+// will see it: the sweep's cursor may have passed its expiry while it was
+// restricted, so it expires at max(its expiry, now), in that day's bucket,
+// with its TTL backstop back.
+func (s *Store) Lift(ctx context.Context, declared string, k Key, now time.Time) error {
 	table, err := s.table(declared)
 	if err != nil {
 		return err
 	}
-	expr := "REMOVE " + record.AttrRestricted
-	var vals map[string]types.AttributeValue
-	if k.ExpiresAt > 0 {
-		expr = "SET " + record.AttrPurgeAt + " = :purge " + expr
-		vals = map[string]types.AttributeValue{":purge": &types.AttributeValueMemberN{
-			Value: strconv.FormatInt(time.Unix(k.ExpiresAt, 0).Add(dynamo.Backstop).Unix(), 10)}}
-	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(table),
-		Key:                       k.av(),
-		UpdateExpression:          aws.String(expr),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeValues: vals,
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(table),
+		Key:                 k.av(),
+		UpdateExpression:    aws.String("REMOVE " + record.AttrRestricted),
+		ConditionExpression: aws.String("attribute_exists(pk)"),
+		ReturnValues:        types.ReturnValueAllNew,
 	})
+	if err != nil {
+		return fmt.Errorf("%s lift restriction: %w", declared, err)
+	}
+	old := keyOf(out.Attributes).ExpiresAt
+	if old == 0 {
+		return nil // kept until an event: not on the expiry index
+	}
+	r := dynamo.Expires(time.Unix(max(old, now.Unix()), 0), k.PK)
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(table),
+		Key:       k.av(),
+		UpdateExpression: aws.String("SET " + record.AttrExpiresAt + " = :exp, " + record.AttrExpiryBucket + " = :bucket, " +
+			record.AttrPurgeAt + " = :purge"),
+		ConditionExpression: aws.String(record.AttrExpiresAt + " = :old AND attribute_not_exists(" + record.AttrRestricted + ")"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":exp":    &types.AttributeValueMemberN{Value: strconv.FormatInt(r.ExpiresAt, 10)},
+			":bucket": &types.AttributeValueMemberS{Value: r.ExpiryBucket},
+			":purge":  &types.AttributeValueMemberN{Value: strconv.FormatInt(r.PurgeAt, 10)},
+			":old":    &types.AttributeValueMemberN{Value: strconv.FormatInt(old, 10)},
+		},
+	})
+	if dynamo.ConditionFailed(err) {
+		return nil // restricted again, or re-dated, meanwhile: that change stands
+	}
 	if err != nil {
 		return fmt.Errorf("%s lift restriction: %w", declared, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -163,12 +164,31 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 	})
 
 	t.Run("lift", func(t *testing.T) {
-		if err := store.Lift(ctx, "bookings", recordstore.Key{PK: keys[0].PK, SK: keys[0].SK, ExpiresAt: due.Unix()}); err != nil {
+		// Lifted ten days after its expiry, when the sweep's cursor has
+		// passed that day: it is due again now, in today's bucket.
+		now := due.Add(10 * 24 * time.Hour)
+		if err := store.Lift(ctx, "bookings", recordstore.Key{PK: keys[0].PK, SK: keys[0].SK}, now); err != nil {
 			t.Fatal(err)
 		}
 		it := item(keys[0])
-		if it["restrictedAt"] != nil || it["purgeAt"] == nil {
-			t.Errorf("lifted: unmarked, TTL backstop back: %v", it)
+		want := dynamo.Expires(now, keys[0].PK)
+		if it["restrictedAt"] != nil || !num(it["purgeAt"], want.PurgeAt) || !num(it["expiresAt"], want.ExpiresAt) ||
+			it["expiryBucket"].(*types.AttributeValueMemberS).Value != want.ExpiryBucket {
+			t.Errorf("lifted: unmarked, due now in today's bucket, TTL backstop back (%+v): %v", want, it)
+		}
+		page, err := store.Due(ctx, "bookings", want.ExpiryBucket, now.Unix()-1, now.Unix(), nil, 0)
+		if err != nil || len(page.Items) != 1 || page.Items[0].PK != keys[0].PK || page.Items[0].Restricted {
+			t.Errorf("the sweep sees the lifted item again: %+v %v", page.Items, err)
+		}
+		// An item lifted before its expiry keeps it.
+		if err := store.Restrict(ctx, "bookings", keys[2], due); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Lift(ctx, "bookings", keys[2], due.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if it := item(keys[2]); !num(it["expiresAt"], due.Unix()) || !num(it["purgeAt"], due.Add(dynamo.Backstop).Unix()) {
+			t.Errorf("lifted before its expiry: %v", it)
 		}
 	})
 
@@ -189,4 +209,9 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 	if _, err := store.BySubject(ctx, "patrons", "x"); err == nil {
 		t.Error("an undeclared table")
 	}
+}
+
+func num(v types.AttributeValue, want int64) bool {
+	n, ok := v.(*types.AttributeValueMemberN)
+	return ok && n.Value == strconv.FormatInt(want, 10)
 }

@@ -1,0 +1,356 @@
+// Package retention is the sweep: for every declared table, every bucket of
+// the sparse, sharded expiry index from the table's cursor up to now is
+// queried (never a Scan); each due item is deleted, or anonymised, as the
+// declared rule that set its expiry says, in batches; restricted items are
+// left and counted. Progress is saved a page at a time in the audit table,
+// so an interrupted run resumes where it stopped and counts each item once;
+// a run larger than one invocation carries continues through a queue. Every
+// real run ends with a receipt per rule; a dry run changes nothing.
+package retention
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/record"
+	"rekisteri/internal/recordstore"
+	"rekisteri/internal/sqsqueue"
+)
+
+// Store is the part of the record store the sweep uses.
+type Store interface {
+	Due(ctx context.Context, declared, bucket string, after, upTo int64, start map[string]types.AttributeValue, limit int32) (recordstore.DuePage, error)
+	Delete(ctx context.Context, declared string, keys []recordstore.Key) (int, error)
+	Anonymise(ctx context.Context, declared string, k recordstore.Key, attrs []string) (bool, error)
+}
+
+// Queue carries a run on to the next invocation.
+type Queue interface {
+	Send(ctx context.Context, m sqsqueue.Message) error
+}
+
+// NoRule counts due items that name no rule at all.
+const NoRule = "(no rule)"
+
+// OpContinue is the queue message's op; its id is the run id.
+const OpContinue = "continue"
+
+// Sweeper runs the sweep over a catalogue's tables.
+type Sweeper struct {
+	cat    *record.Catalogue
+	store  Store
+	ledger Ledger
+	queue  Queue // nil: a run goes on until it is done
+	now    func() time.Time
+	rules  map[string]ruleOf
+	tables []string
+
+	// Budget is how long one invocation may sweep when its context has no
+	// deadline (0: no limit); with a deadline, the time up to a margin before it.
+	Budget time.Duration
+	// PageSize is the Limit of each Query of the expiry index.
+	PageSize int32
+	// OnPage, if set, sees the report after every page (progress output).
+	OnPage func(Report)
+	// wall is the real clock, for durations and budgets.
+	wall func() time.Time
+}
+
+// New returns the sweep over cat's tables: due items found and removed
+// through store, state and receipts kept by ledger, continued through queue.
+func New(cat *record.Catalogue, store Store, ledger Ledger, queue Queue, now func() time.Time) (*Sweeper, error) {
+	rules, err := Rules(cat.Register())
+	if err != nil {
+		return nil, err
+	}
+	tables := record.Tables(cat.Register())
+	for _, t := range tables {
+		if cat.Table(t) == "" {
+			return nil, fmt.Errorf("retention: the catalogue lacks table %s", t)
+		}
+	}
+	return &Sweeper{cat: cat, store: store, ledger: ledger, queue: queue, now: now, rules: rules, tables: tables, PageSize: 100, wall: time.Now}, nil
+}
+
+// deadlineMargin is what an invocation leaves before its context's deadline
+// to save its state and queue the continuation.
+const deadlineMargin = 15 * time.Second
+
+func (s *Sweeper) until(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d.Add(-deadlineMargin)
+	}
+	if s.Budget > 0 {
+		return s.wall().Add(s.Budget)
+	}
+	return time.Time{}
+}
+
+// Run runs the sweep now: it resumes the run in progress, if any, or starts one.
+func (s *Sweeper) Run(ctx context.Context) (Report, error) {
+	return s.run(ctx, "", false)
+}
+
+// DryRun reports per rule what a run now would remove, and changes nothing.
+func (s *Sweeper) DryRun(ctx context.Context) (Report, error) {
+	return s.run(ctx, "", true)
+}
+
+// Continue goes on with run id; a message for a run already finished (or
+// superseded) does nothing, so the queue handler is idempotent.
+func (s *Sweeper) Continue(ctx context.Context, id string) (Report, error) {
+	return s.run(ctx, id, false)
+}
+
+func newRunID(now time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+func (s *Sweeper) run(ctx context.Context, continueID string, dry bool) (Report, error) {
+	st, err := s.ledger.Load(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	if st.Cursors == nil {
+		st.Cursors = map[string]int64{}
+	}
+	now := s.now()
+	switch {
+	case dry:
+		st.Run = nil // a dry run looks from the cursors, apart from any run in progress
+	case continueID != "" && (st.Run == nil || st.Run.ID != continueID):
+		slog.InfoContext(ctx, "retention continuation for a finished run", "run", continueID)
+		return Report{RunID: continueID, Done: true}, nil
+	}
+	if st.Run == nil {
+		st.Run = &Run{ID: newRunID(now), StartedAt: s.wall().UnixMilli(), UpTo: now.Unix(), Counts: map[string]*Count{}}
+	}
+	w := &walk{s: s, st: &st, dry: dry, until: s.until(ctx), rep: Report{RunID: st.Run.ID, DryRun: dry, Rules: st.Run.Counts, Cursor: time.Unix(st.Run.UpTo, 0)}}
+	if dry {
+		w.rep.Rules = map[string]*Count{}
+		st.Run.Counts = w.rep.Rules
+	}
+	if err := w.flush(ctx); err != nil { // what a stopped invocation had counted but maybe not done
+		return w.rep, err
+	}
+	for _, table := range s.tables {
+		if slices.Contains(st.Run.Progress.Done, table) {
+			continue
+		}
+		more, err := w.table(ctx, table)
+		if err != nil {
+			return w.rep, err
+		}
+		if more {
+			return w.carryOn(ctx)
+		}
+	}
+	return w.finish(ctx)
+}
+
+// walk is one invocation's pass through a run.
+type walk struct {
+	s     *Sweeper
+	st    *State
+	dry   bool
+	until time.Time
+	pages int // pages this invocation read
+	rep   Report
+}
+
+func (w *walk) run() *Run { return w.st.Run }
+
+func (w *walk) overBudget() bool {
+	return w.pages > 0 && !w.until.IsZero() && !w.s.wall().Before(w.until)
+}
+
+// table sweeps one declared table from where the run is; more reports that
+// the budget ran out first.
+func (w *walk) table(ctx context.Context, table string) (more bool, err error) {
+	r := w.run()
+	from := w.st.Cursors[table]
+	if floor := r.UpTo - int64(dynamo.Backstop/time.Second); from < floor {
+		from = floor // TTL has purged anything older (a restriction takes its item out of TTL, and Lift re-dates it)
+	}
+	p := &r.Progress
+	if p.Table != table {
+		*p = Progress{Done: p.Done, Table: table, Day: dayOf(from)}
+	}
+	last := dayOf(r.UpTo)
+	for ; p.Day <= last; p.Day, p.Shard = p.Day+86400, 0 {
+		for ; p.Shard < dynamo.Shards; p.Shard, p.Page = p.Shard+1, nil {
+			for {
+				if w.overBudget() {
+					return true, nil
+				}
+				bucket := dynamo.Bucket(time.Unix(p.Day, 0), p.Shard)
+				page, err := w.s.store.Due(ctx, table, bucket, from, r.UpTo, decodePage(p.Page), w.s.PageSize)
+				if err != nil {
+					return false, err
+				}
+				w.pages++
+				w.rep.Pages++
+				w.rep.Read += len(page.Items)
+				w.count(table, page.Items)
+				p.Page = encodePage(page.Next)
+				if len(page.Items) > 0 || page.Next != nil {
+					if err := w.save(ctx); err != nil {
+						return false, err
+					}
+					if err := w.flush(ctx); err != nil {
+						return false, err
+					}
+				}
+				if w.s.OnPage != nil {
+					w.s.OnPage(w.rep)
+				}
+				if page.Next == nil {
+					break
+				}
+			}
+		}
+	}
+	p.Done = append(p.Done, table)
+	p.Table, p.Day, p.Shard, p.Page = "", 0, 0, nil
+	if !w.dry {
+		w.st.Cursors[table] = r.UpTo
+	}
+	return false, w.save(ctx)
+}
+
+func dayOf(unix int64) int64 { return unix - ((unix%86400)+86400)%86400 }
+
+// count decides each due item's fate, counts it under its rule and queues
+// what to do as pending.
+func (w *walk) count(table string, items []recordstore.Key) {
+	r := w.run()
+	for _, k := range items {
+		rule, ok := w.s.rules[k.Rule]
+		id := k.Rule
+		if id == "" {
+			id = NoRule
+		}
+		c := r.Counts[id]
+		if c == nil {
+			c = &Count{}
+			r.Counts[id] = c
+		}
+		c.due(k.ExpiresAt)
+		switch {
+		case !ok || rule.Table != table || rule.Kind != k.Kind:
+			c.Errors++ // the declaration has no such rule for it: never deleted
+			slog.Warn("retention: a due item names no declared rule of its kind", "table", table, "rule", k.Rule, "kind", k.Kind)
+		case k.Restricted:
+			c.SkippedRestricted++
+		case rule.Anonymise != nil:
+			c.Anonymised++
+			r.Pending = append(r.Pending, Pending{Table: table, PK: k.PK, SK: k.SK, Rule: k.Rule})
+		default:
+			c.Deleted++
+			r.Pending = append(r.Pending, Pending{Table: table, PK: k.PK, SK: k.SK, Rule: k.Rule})
+		}
+	}
+}
+
+func (w *walk) save(ctx context.Context) error {
+	if w.dry {
+		return nil
+	}
+	return w.s.ledger.Save(ctx, w.st)
+}
+
+// flush deletes (in batches) or anonymises the pending items, then forgets
+// them; a dry run only forgets them.
+func (w *walk) flush(ctx context.Context) error {
+	r := w.run()
+	if w.dry || len(r.Pending) == 0 {
+		r.Pending = nil
+		return nil
+	}
+	byTable := map[string][]recordstore.Key{}
+	var order []string
+	for _, p := range r.Pending {
+		k := recordstore.Key{PK: p.PK, SK: p.SK, Rule: p.Rule}
+		if rule := w.s.rules[p.Rule]; rule.Anonymise != nil {
+			if _, err := w.s.store.Anonymise(ctx, p.Table, k, rule.Anonymise); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, seen := byTable[p.Table]; !seen {
+			order = append(order, p.Table)
+		}
+		byTable[p.Table] = append(byTable[p.Table], k)
+	}
+	for _, t := range order {
+		calls, err := w.s.store.Delete(ctx, t, byTable[t])
+		w.rep.Batches += calls
+		if err != nil {
+			return err
+		}
+	}
+	r.Pending = nil
+	return nil
+}
+
+// carryOn saves the run and queues its continuation.
+func (w *walk) carryOn(ctx context.Context) (Report, error) {
+	w.rep.Continued = true
+	if w.dry || w.s.queue == nil {
+		return w.rep, nil // a dry run or an in-process one reports how far it got
+	}
+	if err := w.save(ctx); err != nil {
+		return w.rep, err
+	}
+	if err := w.s.queue.Send(ctx, sqsqueue.Message{Op: OpContinue, ID: w.run().ID}); err != nil {
+		return w.rep, err
+	}
+	slog.InfoContext(ctx, "retention run continues", "run", w.run().ID, "pages", w.pages)
+	return w.rep, nil
+}
+
+// finish writes the receipts (a real run) and ends the run.
+func (w *walk) finish(ctx context.Context) (Report, error) {
+	w.rep.Done = true
+	if w.dry {
+		w.s.fill(w.rep.Rules)
+		return w.rep, nil
+	}
+	r := w.run()
+	w.s.fill(r.Counts)
+	at := w.s.now()
+	var rs []Receipt
+	for id, c := range r.Counts {
+		rs = append(rs, Receipt{RunID: r.ID, Rule: id, Count: *c, Duration: w.s.wall().Sub(time.UnixMilli(r.StartedAt)),
+			Cursor: time.Unix(r.UpTo, 0), At: at})
+	}
+	if err := w.s.ledger.Receipts(ctx, rs); err != nil {
+		return w.rep, err
+	}
+	w.st.Run = nil
+	if err := w.s.ledger.Save(ctx, w.st); err != nil && !errors.Is(err, ErrConflict) {
+		return w.rep, err
+	}
+	slog.InfoContext(ctx, "retention run done", "run", r.ID, "rules", len(rs), "items", w.rep.Read)
+	return w.rep, nil
+}
+
+// fill gives every enforced rule a count, so every rule gets its receipt.
+func (s *Sweeper) fill(counts map[string]*Count) {
+	for id := range s.rules {
+		if counts[id] == nil {
+			counts[id] = &Count{}
+		}
+	}
+}
