@@ -11,6 +11,11 @@
 // codes decrypted — the only place they ever are — logs each decryption to
 // the audit table under NAME, and marks the bookings invoiced.
 //
+//	staff retention [-stack NAME | -local] [-dry-run | -runs]
+//
+// runs the retention sweep now (retention.go); -dry-run prints per rule
+// what would be removed and changes nothing; -runs lists the last receipts.
+//
 //	staff ropa [-register museum] [-format md|csv] [-lang fi|sv|en] [-o FILE]
 //
 // prints the record of processing activities (GDPR Art. 30(1)) from the
@@ -58,8 +63,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "ropa" { // from the declaration alone: no AWS
 		return ropa(args[1:], stdout)
 	}
-	if len(args) == 0 || (args[0] != "feedback-stats" && args[0] != "invoices") {
-		return fmt.Errorf("usage: staff feedback-stats|invoices|ropa [flags] (see -h of each)")
+	if len(args) == 0 || (args[0] != "feedback-stats" && args[0] != "invoices" && args[0] != "retention") {
+		return fmt.Errorf("usage: staff feedback-stats|invoices|retention|ropa [flags] (see -h of each)")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	from := fs.String("from", "", "first month, YYYY-MM (default: this month)")
@@ -68,6 +73,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	stack := fs.String("stack", envOr("REKISTERI_STACK", "rekisteri"), "the CloudFormation stack whose outputs name the tables (with -local: the local stack's prefix)")
 	local := fs.Bool("local", false, "use `make run`'s emulators (RUN_DYNAMODB_PORT, RUN_MOTO_PORT; defaults 8000, 4566) and its clock (RUN_HTTP_PORT, 8080)")
 	actor := fs.String("actor", os.Getenv("USER"), "invoices: who is decrypting (written to the audit log)")
+	dryRun := fs.Bool("dry-run", false, "retention: print per rule what would be removed; change nothing")
+	runs := fs.Bool("runs", false, "retention: list the last runs' receipts")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -102,6 +109,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if err := config.CheckRegion(awsCfg.Region); err != nil {
 		return err
+	}
+	if args[0] == "retention" {
+		if *dryRun && *runs {
+			return fmt.Errorf("retention: -dry-run or -runs, not both")
+		}
+		cat, err := retentionCatalogue(ctx, cloudformation.NewFromConfig(awsCfg), *local, *stack)
+		if err != nil {
+			return err
+		}
+		if *runs {
+			return retentionRuns(ctx, dynamo.NewClient(awsCfg), cat, 5, stdout)
+		}
+		return retentionRun(ctx, dynamo.NewClient(awsCfg), cat, now, *dryRun, stdout, os.Stderr)
 	}
 	var res Resources
 	if *local {
