@@ -29,6 +29,7 @@ import (
 	"rekisteri/internal/recordstore"
 	"rekisteri/internal/register"
 	"rekisteri/internal/retention"
+	"rekisteri/internal/sqsqueue"
 )
 
 // retentionCases: every declared rule with a keep period, and how the test
@@ -463,4 +464,67 @@ func checkDryRun(t *testing.T, site *retentionSite, cat *record.Catalogue, track
 	var out bytes.Buffer
 	rep.Write(&out)
 	t.Logf("dry run:\n%s", out.String())
+}
+
+// TestRetentionRunCarriesOnThroughTheQueue: a run over its budget saves its
+// state and queues {"op":"continue","id":run}; the function's queue handler
+// takes the run from there to its receipts, counting each item once, and a
+// second delivery of the message does nothing.
+func TestRetentionRunCarriesOnThroughTheQueue(t *testing.T) {
+	site := startRetentionSite(t)
+	for range 2 {
+		if res := site.post(t, "/newsletter/subscribe", url.Values{"email": {newAddress(t)}, "lists": {"newsletter"}, "consent": {"true"}}); res.Status != http.StatusAccepted {
+			t.Fatalf("subscribe: %d %s", res.Status, res.Body)
+		}
+	}
+	moveClock(t, site.url, url.Values{"advance": {"8d"}})
+	cat := site.catalogue()
+	db := site.stack.Clients().DynamoDB
+	ledger, err := retention.NewLedger(db, cat, site.stack.Clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	queue := sqsqueue.New(site.stack.Clients().SQS, site.stack.Resolve("RetentionQueue"))
+	sw, err := retention.New(cat, recordstore.NewStore(db, cat), ledger, queueSpy{queue, &sent}, site.stack.Clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw.Budget = time.Nanosecond // one page, then the queue
+	rep, err := sw.Run(context.Background())
+	if err != nil || !rep.Continued || len(sent) != 1 || sent[0] != rep.RunID {
+		t.Fatalf("over its budget a run continues through the queue: %+v %v %v", rep, err, sent)
+	}
+	site.drain(t) // the RetentionFunction's queue handler carries the run on
+	var mine []retention.Receipt
+	for _, r := range site.receipts(t) {
+		if r.RunID == rep.RunID {
+			mine = append(mine, r)
+		}
+	}
+	byRule := map[string]int{}
+	for _, r := range mine {
+		byRule[r.Rule] = r.Deleted
+	}
+	if len(mine) < len(retentionCases) || byRule["subscription-unconfirmed"] != 2 || byRule["consent-unconfirmed"] != 2 {
+		t.Fatalf("the continued run's receipts: %+v", mine)
+	}
+	// The same message again: the run is finished, nothing happens.
+	if err := queue.Send(context.Background(), sqsqueue.Message{Op: retention.OpContinue, ID: rep.RunID}); err != nil {
+		t.Fatal(err)
+	}
+	site.drain(t)
+	if n := len(site.receipts(t)); n != len(mine) {
+		t.Errorf("a repeated continuation wrote receipts: %d, then %d", len(mine), n)
+	}
+}
+
+type queueSpy struct {
+	q    *sqsqueue.Queue
+	sent *[]string
+}
+
+func (s queueSpy) Send(ctx context.Context, m sqsqueue.Message) error {
+	*s.sent = append(*s.sent, m.ID)
+	return s.q.Send(ctx, m)
 }
