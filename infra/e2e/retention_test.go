@@ -411,7 +411,7 @@ func TestRetentionSweepsEveryRule(t *testing.T) {
 		rules = append(rules, fmt.Sprintf("%s×%d", r, perRule[r]))
 	}
 	sort.Strings(rules)
-	t.Logf("%d runs over %s; items: %s", runs, lastRun.Sub(time.Now()).Round(24*time.Hour), strings.Join(rules, " "))
+	t.Logf("%d runs over %s; items: %s", runs, time.Until(lastRun).Round(24*time.Hour), strings.Join(rules, " "))
 }
 
 // dueRead is how many due items the first and second runs read, from their receipts.
