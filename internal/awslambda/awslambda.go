@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"rekisteri/internal/config"
 	"rekisteri/internal/errlog"
@@ -57,20 +56,15 @@ func Main(build Constructor) {
 // that holds every trigger's fields, and encodes the answer once; `make
 // bench` measures the CPU of this very path.
 func (f Function) Entry() lambda.Handler {
-	h := entry{f: f}
-	if f.HTTP != nil {
-		h.adapter = httpadapter.NewV2(f.HTTP)
-	}
-	return h
+	return entry{f: f}
 }
 
 type entry struct {
-	f       Function
-	adapter *httpadapter.HandlerAdapterV2
+	f Function
 }
 
 func (e entry) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	out, err := e.f.invoke(ctx, payload, e.adapter)
+	out, err := e.f.Invoke(ctx, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -92,15 +86,9 @@ type event struct {
 }
 
 // Invoke dispatches one raw event to the matching handler.
+// An HTTP API request is converted to net/http and back as
+// aws-lambda-go-api-proxy's httpadapter does (see proxy).
 func (f Function) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
-	var adapter *httpadapter.HandlerAdapterV2
-	if f.HTTP != nil {
-		adapter = httpadapter.NewV2(f.HTTP)
-	}
-	return f.invoke(ctx, raw, adapter)
-}
-
-func (f Function) invoke(ctx context.Context, raw []byte, adapter *httpadapter.HandlerAdapterV2) (any, error) {
 	var ev event
 	if err := unmarshalEvent(raw, &ev); err != nil {
 		return nil, fmt.Errorf("event is not JSON: %w", err)
@@ -109,7 +97,7 @@ func (f Function) invoke(ctx context.Context, raw []byte, adapter *httpadapter.H
 	case len(ev.Records) > 0 && ev.Records[0].EventSource == "aws:sqs" && f.Queue != nil:
 		return f.Queue(ctx, events.SQSEvent{Records: ev.Records})
 	case ev.RequestContext.HTTP.Method != "" && f.HTTP != nil:
-		return adapter.ProxyWithContext(ctx, ev.APIGatewayV2HTTPRequest)
+		return proxy(ctx, f.HTTP, &ev.APIGatewayV2HTTPRequest)
 	case f.Schedule != nil:
 		return nil, f.Schedule(ctx, bytes.TrimSpace(raw))
 	}
