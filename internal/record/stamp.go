@@ -79,7 +79,7 @@ func (c *Catalogue) Stamp(kind, state string, item map[string]types.AttributeVal
 	if pk == nil || pk.Value == "" {
 		return fmt.Errorf("record: %s item without a partition key", kind)
 	}
-	r := dynamo.Expires(rule.Keep.From(base), pk.Value)
+	r := dynamo.Expires(rule.Due(rule.Keep.From(base)), pk.Value)
 	item[AttrExpiresAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(r.ExpiresAt, 10)}
 	item[AttrExpiryBucket] = &types.AttributeValueMemberS{Value: r.ExpiryBucket}
 	item[AttrPurgeAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(r.PurgeAt, 10)}
@@ -118,7 +118,7 @@ func (c *Catalogue) Enter(kind, state, pk string, at map[string]time.Time) (Chan
 	if !ok {
 		return Change{}, fmt.Errorf("record: %s rule %s counts from %s, which entering %q does not give", kind, rule.ID, rule.After, state)
 	}
-	r := dynamo.Expires(rule.Keep.From(base), pk)
+	r := dynamo.Expires(rule.Due(rule.Keep.From(base)), pk)
 	return Change{
 		set: AttrExpiresAt + " = " + valExpiresAt + ", " + AttrExpiryBucket + " = " + valExpiryBucket + ", " +
 			AttrPurgeAt + " = " + valPurgeAt + ", " + AttrExpiryRule + " = " + valExpiryRule,

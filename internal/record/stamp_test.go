@@ -213,3 +213,27 @@ func TestCatalogue(t *testing.T) {
 		t.Errorf("declared tables: %v", got)
 	}
 }
+
+// A rule that deletes once a year (the libraries' "deletions are made once a
+// year") stamps the first 1 January after the period as the expiry.
+func TestStampHonoursTheRulesCadence(t *testing.T) {
+	reg := &register.Register{ID: "test", Records: []register.RecordKind{{
+		Kind: "patron", Table: "patrons",
+		Retention: []register.Rule{{ID: "patron-inactive", When: "any", Keep: register.Period{Years: 3}, After: "lastUsedAt", Action: "delete", Cadence: register.Yearly}},
+	}}}
+	c := MustCatalogue(reg, map[string]string{"patrons": "p"})
+	tw, err := c.Put("patron", "any", map[string]types.AttributeValue{"pk": s("PATRON#1"), "sk": s("PATRON"), "lastUsedAt": s("2026-05-20T12:00:00Z")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := num(t, tw.Put.Item, AttrExpiresAt), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Unix(); got != want {
+		t.Errorf("expires %v, want the 1 January after three years", time.Unix(got, 0).UTC())
+	}
+	ch, err := c.Enter("patron", "any", "PATRON#1", map[string]time.Time{"lastUsedAt": time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := num(t, ch.Values(nil), ":recordExpiresAt"); got != time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Unix() {
+		t.Errorf("a transition: expires %v", time.Unix(got, 0).UTC())
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -148,6 +149,10 @@ func (s *Store) Due(ctx context.Context, declared, bucket string, after, upTo in
 	return out, nil
 }
 
+// retentionAttrs link an item to its person and put it on the expiry index
+// and in TTL's reach; anonymising removes them.
+var retentionAttrs = []string{record.AttrSubjectKey, record.AttrExpiresAt, record.AttrExpiryBucket, record.AttrPurgeAt, record.AttrExpiryRule}
+
 // batchLimit is BatchWriteItem's limit of requests per call.
 const batchLimit = 25
 
@@ -202,7 +207,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // Anonymise removes attrs from one item, unless it is restricted; it never
-// removes envelope attributes. It reports whether the item was changed.
+// takes envelope attributes from the caller. What is left is no one's data:
+// its subject key goes, so no request finds it, and so do its retention
+// attributes, so it leaves the expiry index and TTL's reach. It reports
+// whether the item was changed.
 func (s *Store) Anonymise(ctx context.Context, declared string, k Key, attrs []string) (bool, error) {
 	table, err := s.table(declared)
 	if err != nil {
@@ -230,7 +238,7 @@ func (s *Store) Anonymise(ctx context.Context, declared string, k Key, attrs []s
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(table),
 		Key:                      k.av(),
-		UpdateExpression:         aws.String("REMOVE " + remove),
+		UpdateExpression:         aws.String("REMOVE " + remove + ", " + strings.Join(retentionAttrs, ", ")),
 		ConditionExpression:      aws.String("attribute_exists(pk) AND attribute_not_exists(#r)"),
 		ExpressionAttributeNames: names,
 	})

@@ -154,6 +154,10 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 		}
 		if it := item(keys[1]); it["firstName"] != nil || it["notes"] != nil || it["date"] == nil {
 			t.Errorf("after anonymising: %v", it)
+		} else if it["expiresAt"] != nil || it["expiryBucket"] != nil || it["purgeAt"] != nil || it["expiryRule"] != nil || it["kind"] == nil {
+			t.Errorf("an anonymised item leaves the expiry index and TTL: %v", it)
+		} else if it["subjectKey"] != nil {
+			t.Errorf("an anonymised item is linked to no one: %v", it)
 		}
 		if changed, err := store.Anonymise(ctx, "bookings", keys[0], []string{"firstName"}); err != nil || changed {
 			t.Errorf("a restricted item is not anonymised: %v %v", changed, err)

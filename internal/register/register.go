@@ -251,13 +251,47 @@ type RecordKind struct {
 
 // Rule is one retention rule: in state When, keep for Keep after the time in
 // attribute After, then apply Action. A rule without Keep means "until an event".
+// Cadence says how often its deletions are made: daily (the default), weekly
+// (on Mondays) or yearly (on 1 January), as a notice may promise ("deletions
+// are made once a year"); a record then expires on the first such day after
+// its period.
 type Rule struct {
-	ID     string `yaml:"id"`
-	When   string `yaml:"when"`
-	Keep   Period `yaml:"keep"`
-	After  string `yaml:"after"`
-	Action string `yaml:"action"`
-	Text   Text   `yaml:"text"`
+	ID      string `yaml:"id"`
+	When    string `yaml:"when"`
+	Keep    Period `yaml:"keep"`
+	After   string `yaml:"after"`
+	Action  string `yaml:"action"`
+	Cadence string `yaml:"cadence"`
+	Text    Text   `yaml:"text"`
+}
+
+// The cadences a rule may declare.
+const (
+	Daily  = "daily"
+	Weekly = "weekly"
+	Yearly = "yearly"
+)
+
+// Due is when a record whose period ends at end is removed under the rule's
+// cadence: end itself daily; the next Monday 00:00 UTC weekly; the next
+// 1 January 00:00 UTC yearly (end itself when it falls on one).
+func (r Rule) Due(end time.Time) time.Time {
+	end = end.UTC()
+	switch r.Cadence {
+	case Weekly:
+		day := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.UTC)
+		if day.Before(end) {
+			day = day.AddDate(0, 0, 1)
+		}
+		return day.AddDate(0, 0, (8-int(day.Weekday()))%7)
+	case Yearly:
+		jan := time.Date(end.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		if jan.Before(end) {
+			jan = jan.AddDate(1, 0, 0)
+		}
+		return jan
+	}
+	return end
 }
 
 // Period is a calendar period such as 7d, 12m or 3y.
@@ -472,6 +506,9 @@ func (r *Register) validate() error {
 		for _, rule := range k.Retention {
 			if !rule.Keep.IsZero() && !slices.Contains(k.Attributes, rule.After) {
 				return fmt.Errorf("record %s rule %s: counts from undeclared attribute %q", k.Kind, rule.ID, rule.After)
+			}
+			if !slices.Contains([]string{"", Daily, Weekly, Yearly}, rule.Cadence) {
+				return fmt.Errorf("record %s rule %s: cadence %q is not daily, weekly or yearly", k.Kind, rule.ID, rule.Cadence)
 			}
 			if err := complete(rule.Text, "retention "+rule.ID); err != nil {
 				return err

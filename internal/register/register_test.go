@@ -494,3 +494,32 @@ func TestConsentTextsPromiseOnlyDeclaredPeriods(t *testing.T) {
 		}
 	}
 }
+
+func TestRuleDueByCadence(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	cases := []struct {
+		cadence, end, want string
+	}{
+		{"", "2026-03-04T10:30:00Z", "2026-03-04T10:30:00Z"},
+		{Daily, "2026-03-04T10:30:00Z", "2026-03-04T10:30:00Z"},
+		{Weekly, "2026-03-04T10:30:00Z", "2026-03-09T00:00:00Z"}, // a Wednesday → the next Monday
+		{Weekly, "2026-03-09T00:00:00Z", "2026-03-09T00:00:00Z"}, // a Monday midnight is itself
+		{Weekly, "2026-03-09T00:00:01Z", "2026-03-16T00:00:00Z"},
+		{Weekly, "2026-03-08T23:59:59+02:00", "2026-03-09T00:00:00Z"},
+		{Yearly, "2026-03-04T10:30:00Z", "2027-01-01T00:00:00Z"},
+		{Yearly, "2027-01-01T00:00:00Z", "2027-01-01T00:00:00Z"},
+		{Yearly, "2026-12-31T23:59:59Z", "2027-01-01T00:00:00Z"},
+	}
+	for _, tc := range cases {
+		got := Rule{Cadence: tc.cadence}.Due(at(tc.end))
+		if !got.Equal(at(tc.want)) {
+			t.Errorf("%q cadence, period ending %s: due %s, want %s", tc.cadence, tc.end, got.Format(time.RFC3339), tc.want)
+		}
+	}
+}
