@@ -8,10 +8,12 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"path"
 	"strings"
 	"sync"
 	texttemplate "text/template"
+	"text/template/parse"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -105,6 +107,8 @@ type template struct {
 type parsedLang struct {
 	subject, text *texttemplate.Template
 	html          *htmltemplate.Template
+	// The same three compiled (see compile); nil when any of them is not.
+	fast *compiledLang
 }
 
 var (
@@ -141,6 +145,7 @@ func load(name string) (*template, error) {
 		if err != nil || t.Subject[lang] == "" || t.Text[lang] == "" || t.HTML[lang] == "" {
 			return nil, fmt.Errorf("mail template %q %s: incomplete or invalid: %v", name, lang, err)
 		}
+		p.fast = compileLang(p)
 		t.parsed[lang] = p
 	}
 	cache[name] = &t
@@ -165,6 +170,16 @@ func Render(name, lang string, params map[string]string) (Rendered, error) {
 	if !ok {
 		p = t.parsed["fi"]
 	}
+	if p.fast != nil {
+		if r, ok := p.fast.render(params); ok {
+			return finish(name, t, r, params)
+		}
+	}
+	return renderTemplates(name, t, p, params)
+}
+
+// renderTemplates executes the parsed templates.
+func renderTemplates(name string, t *template, p parsedLang, params map[string]string) (Rendered, error) {
 	var r Rendered
 	var b bytes.Buffer
 	if err := p.subject.Execute(&b, params); err != nil {
@@ -181,6 +196,10 @@ func Render(name, lang string, params map[string]string) (Rendered, error) {
 		return Rendered{}, fmt.Errorf("render %s html: %w", name, err)
 	}
 	r.HTML = b.String()
+	return finish(name, t, r, params)
+}
+
+func finish(name string, t *template, r Rendered, params map[string]string) (Rendered, error) {
 	if t.ListUnsubscribe {
 		r.ListUnsubscribe = params["unsubscribeURL"]
 		if !strings.HasPrefix(r.ListUnsubscribe, "https://") && !strings.HasPrefix(r.ListUnsubscribe, "http://") {
@@ -188,4 +207,56 @@ func Render(name, lang string, params map[string]string) (Rendered, error) {
 		}
 	}
 	return r, nil
+}
+
+// compileLang compiles a language's three templates, once html/template has
+// escaped its own (an execution with every parameter empty does that, and
+// tells that the template executes at all).
+func compileLang(p parsedLang) *compiledLang {
+	keys := map[string]string{}
+	for _, tr := range []*parse.Tree{p.subject.Tree, p.text.Tree, p.html.Tree} {
+		if tr == nil || tr.Root == nil {
+			return nil
+		}
+		for _, n := range tr.Root.Nodes {
+			if a, ok := n.(*parse.ActionNode); ok && a.Pipe != nil && len(a.Pipe.Cmds) > 0 {
+				for _, arg := range a.Pipe.Cmds[0].Args {
+					if f, ok := arg.(*parse.FieldNode); ok && len(f.Ident) == 1 {
+						keys[f.Ident[0]] = ""
+					}
+				}
+			}
+		}
+	}
+	if err := p.html.Execute(io.Discard, keys); err != nil {
+		return nil
+	}
+	var c compiledLang
+	var ok [3]bool
+	c[0], ok[0] = compile(p.subject.Tree, false)
+	c[1], ok[1] = compile(p.text.Tree, false)
+	c[2], ok[2] = compile(p.html.Tree, true)
+	if !ok[0] || !ok[1] || !ok[2] {
+		return nil
+	}
+	return &c
+}
+
+// render fills the compiled templates; false when a parameter is missing.
+// compiledLang is a language's subject, text and HTML compiled.
+type compiledLang [3]compiled
+
+func (c *compiledLang) render(params map[string]string) (Rendered, bool) {
+	var r Rendered
+	var out [3]string
+	for i := range c {
+		var b strings.Builder
+		b.Grow(c[i].size(params))
+		if !c[i].render(&b, params) {
+			return r, false
+		}
+		out[i] = b.String()
+	}
+	r.Subject, r.Text, r.HTML = strings.TrimSpace(out[0]), out[1], out[2]
+	return r, true
 }
