@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/quotedprintable"
 	"strings"
 	"time"
 
@@ -62,13 +61,7 @@ func Build(env Envelope, r mail.Rendered) ([]byte, error) {
 		header(&b, "Content-Transfer-Encoding", "quoted-printable")
 		header(&b, "Content-Disposition", "inline")
 		b.WriteString("\r\n")
-		qp := quotedprintable.NewWriter(&b)
-		if _, err := io.WriteString(qp, part.body); err != nil {
-			return nil, err
-		}
-		if err := qp.Close(); err != nil {
-			return nil, err
-		}
+		writeQP(&b, part.body)
 	}
 	b.WriteString("\r\n--" + boundary + "--\r\n")
 	return b.Bytes(), nil
