@@ -15,8 +15,12 @@ import (
 // anything it does not know (an unknown key, an authorizer, message
 // attributes, a number that is not an integer, a \u escape), and the caller
 // then uses json.Unmarshal, which also gives the errors.
+//
+// Every string without escapes is a substring of one copy of the event
+// (one allocation where there was one per key and value); the strings keep
+// that copy alive, which is the event's size, as long as any of them is.
 func decodeEvent(raw []byte, ev *event) bool {
-	d := decoder{b: raw}
+	d := decoder{b: raw, s: string(raw)}
 	ok := d.object(func(key string) bool {
 		r := &ev.APIGatewayV2HTTPRequest
 		switch key {
@@ -55,6 +59,7 @@ func decodeEvent(raw []byte, ev *event) bool {
 
 type decoder struct {
 	b []byte
+	s string // b as a string, for the strings decoded
 	i int
 }
 
@@ -158,12 +163,12 @@ func (d *decoder) str(s *string) bool {
 		c := d.b[d.i]
 		switch {
 		case c == '"':
-			raw := d.b[start:d.i]
+			raw := d.s[start:d.i]
 			d.i++
-			if !ascii && !utf8.Valid(raw) {
+			if !ascii && !utf8.ValidString(raw) {
 				return false // json.Unmarshal replaces invalid bytes; leave that to it
 			}
-			*s = string(raw)
+			*s = raw
 			return true
 		case c == '\\':
 			return d.escaped(start, s)
