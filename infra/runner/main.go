@@ -90,6 +90,8 @@ rekisteri is running locally.
 
   Staff tool               go run ./infra/staff feedback-stats -local
                            go run ./infra/staff invoices -local -actor "$USER" -csv invoices.csv
+                           go run ./infra/staff retention -local [-dry-run | -runs]   (the sweep now, what it would remove, its receipts)
+                           go run ./infra/staff ropa -format md                       (the Art. 30 record of processing)
 
 Ctrl-C stops everything.
 `, base, stack.Emulators.DynamoDBURL, stack.Emulators.MotoURL)
