@@ -30,6 +30,13 @@ func MarshalMap(item any) (map[string]types.AttributeValue, error) {
 		return attributevalue.MarshalMap(item)
 	}
 	m := make(map[string]types.AttributeValue, len(p))
+	// The string members come from one array (a map's or list's own grow
+	// it, and the members already given keep the array they point into).
+	strs := make([]types.AttributeValueMemberS, 0, stringMembers(v, p))
+	newS := func(s string) *types.AttributeValueMemberS {
+		strs = append(strs, types.AttributeValueMemberS{Value: s})
+		return &strs[len(strs)-1]
+	}
 	for i := range p {
 		f := &p[i]
 		fv := v.FieldByIndex(f.index)
@@ -39,7 +46,7 @@ func MarshalMap(item any) (map[string]types.AttributeValue, error) {
 			if f.omitEmpty && s == "" {
 				continue
 			}
-			m[f.name] = &types.AttributeValueMemberS{Value: s}
+			m[f.name] = newS(s)
 		case kInt:
 			n := fv.Int()
 			if f.omitEmpty && n == 0 {
@@ -61,7 +68,7 @@ func MarshalMap(item any) (map[string]types.AttributeValue, error) {
 			}
 			l := make([]types.AttributeValue, fv.Len())
 			for j := range l {
-				l[j] = &types.AttributeValueMemberS{Value: fv.Index(j).String()}
+				l[j] = newS(fv.Index(j).String())
 			}
 			m[f.name] = &types.AttributeValueMemberL{Value: l}
 		case kStringMap:
@@ -74,12 +81,26 @@ func MarshalMap(item any) (map[string]types.AttributeValue, error) {
 			mm := make(map[string]types.AttributeValue, fv.Len())
 			it := fv.MapRange()
 			for it.Next() {
-				mm[it.Key().String()] = &types.AttributeValueMemberS{Value: it.Value().String()}
+				mm[it.Key().String()] = newS(it.Value().String())
 			}
 			m[f.name] = &types.AttributeValueMemberM{Value: mm}
 		}
 	}
 	return m, nil
+}
+
+// stringMembers is how many string members marshalling v by p makes.
+func stringMembers(v reflect.Value, p []fieldPlan) int {
+	n := 0
+	for i := range p {
+		switch p[i].kind {
+		case kString:
+			n++
+		case kStrings, kStringMap:
+			n += v.FieldByIndex(p[i].index).Len()
+		}
+	}
+	return n
 }
 
 type fieldKind int

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/mail"
@@ -57,6 +58,33 @@ func TestMarshalMapAsAttributevalue(t *testing.T) {
 		want, werr := attributevalue.MarshalMap(v)
 		if (err != nil) != (werr != nil) || !reflect.DeepEqual(got, want) {
 			t.Errorf("%T %+v:\n got %#v (%v)\nwant %#v (%v)", v, v, got, err, want, werr)
+		}
+	}
+}
+
+// The string members share one array: each is its own element of it.
+func TestMarshalMapMembersAreDistinct(t *testing.T) {
+	v := plain{S: "a", Named: "c", L: []string{"l1", "l2"}, M: map[string]string{"k": "v"}, Untaged: "u"}
+	got, err := dynamo.MarshalMap(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := attributevalue.MarshalMap(v)
+	got["s"].(*types.AttributeValueMemberS).Value = "changed"
+	want["s"].(*types.AttributeValueMemberS).Value = "changed"
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after changing one member:\n got %#v\nwant %#v", got, want)
+	}
+}
+
+func BenchmarkMarshalMapJob(b *testing.B) {
+	j := mail.Job{PK: "MAIL#confirm.0123456789abcdef01234567", SK: "MAIL", Kind: "mail", SubjectKey: "SUBJ#abc", To: "visitor@example.com",
+		Template: "newsletter-confirm", Lang: "fi", Params: map[string]string{"lists": "Uutiskirje", "confirmURL": "https://x/c", "unsubscribeURL": "https://x/u", "privacyURL": "https://x/p"},
+		Class: "transactional", Status: "queued", CreatedAt: "2026-12-01T20:00:00Z", Pending: "3"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dynamo.MarshalMap(j); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
