@@ -69,6 +69,9 @@ func (e entry) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, err
 	}
 	// As the runtime's own handler encodes: HTML not escaped, no newline.
+	if resp, ok := out.(events.APIGatewayV2HTTPResponse); ok {
+		return appendHTTPAnswer(make([]byte, 0, len(resp.Body)+256), &resp), nil
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
