@@ -14,6 +14,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -40,6 +41,8 @@ func main() {
 	cpuRounds := flag.Int("cpu-rounds", 9, "timed rounds of 0.2 s CPU per operation in the CPU measurement (0: skip it)")
 	cpuProfile := flag.Duration("cpu-profile", 2*time.Second, "CPU time per operation under the profiler (pprof parts and top)")
 	cpuOnly := flag.Bool("cpu-only", false, "on the local stack, measure only the CPU per operation")
+	sweep := flag.String("sweep", cmp.Or(os.Getenv("BENCH_SWEEP"), "100k"), "retention sweep rows: 100k, 1m (adds the 1 M rows; tables kept in .local/bench-data) or off; default $BENCH_SWEEP")
+	sweepOnly := flag.Bool("sweep-only", false, "measure only the retention sweep rows")
 	cpuIn := flag.String("cpu-child", "", "internal: run as the CPU measurement's child with this input")
 	cpuOut := flag.String("cpu-out", "", "internal: where the CPU child writes its results")
 	flag.Parse()
@@ -69,13 +72,13 @@ func main() {
 		ops  opsReport
 		errs []error
 	)
-	if !*skipFunctions {
+	if !*skipFunctions && !*sweepOnly {
 		fns, err = measureFunctions(ctx, abs, tmp, *runs)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("functions: %w", err))
 		}
 	}
-	if !*skipStack && ctx.Err() == nil {
+	if !*skipStack && !*sweepOnly && ctx.Err() == nil {
 		logDir := filepath.Join(tmp, "logs")
 		if err := os.MkdirAll(logDir, 0o755); err != nil {
 			fatal(err)
@@ -83,6 +86,12 @@ func main() {
 		ops, err = measureOperations(ctx, abs, tmp, logDir, *nDup, *nFaults, *seed, *cpuRounds, *cpuOnly, *cpuProfile)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("operations: %w", err))
+		}
+	}
+	var sw *sweepReport
+	if ctx.Err() == nil {
+		if sw, err = measureSweep(ctx, abs, filepath.Join(tmp, "logs"), *sweep); err != nil {
+			errs = append(errs, fmt.Errorf("sweep: %w", err))
 		}
 	}
 	stop()
@@ -106,6 +115,9 @@ func main() {
 	}
 	if ops.Faults != nil && len(errs) == 0 {
 		printFaults(os.Stdout, *ops.Faults)
+	}
+	if sw != nil {
+		printSweep(os.Stdout, sw)
 	}
 	if len(errs) > 0 || *keep {
 		fmt.Fprintf(os.Stderr, "bench: scratch directory kept: %s (logs/ has the emulators' and functions' logs)\n", tmp)

@@ -39,6 +39,10 @@ type EmulatorOptions struct {
 	DynamoDBPort int    // 0 means pick a free port
 	MotoPort     int    // 0 means pick a free port
 	LogDir       string // where emulator stdout/stderr go (files dynamodb.log, moto.log); created if missing
+	// DynamoDBDataDir, if set, is where DynamoDB Local keeps its database
+	// (-dbPath, created if missing) so tables outlive the process; "" keeps
+	// it in memory.
+	DynamoDBDataDir string
 }
 
 // Emulators are the running local stand-ins for AWS services.
@@ -129,13 +133,21 @@ func StartEmulators(ctx context.Context, opts EmulatorOptions) (_ *Emulators, er
 	if err := os.WriteFile(launcher, loopbackLauncher, 0o644); err != nil {
 		return nil, fmt.Errorf("emulators: DynamoDB Local launcher: %w", err)
 	}
+	store := []string{"-inMemory"}
+	if opts.DynamoDBDataDir != "" {
+		if err := os.MkdirAll(opts.DynamoDBDataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("emulators: DynamoDB data dir: %w", err)
+		}
+		store = []string{"-dbPath", opts.DynamoDBDataDir}
+	}
 	ddb, err := e.start("dynamodb-local", filepath.Join(logDir, "dynamodb.log"), javaBin,
-		"-Xmx512m",
-		"-Djava.io.tmpdir="+javaTmp,
-		"-Djava.library.path="+libDir, // sqlite4java's native .so lives here
-		"-cp", jar, launcher,
-		"-inMemory", "-sharedDb", "-disableTelemetry",
-		"-port", fmt.Sprint(ddbPort),
+		append([]string{
+			"-Xmx512m",
+			"-Djava.io.tmpdir=" + javaTmp,
+			"-Djava.library.path=" + libDir, // sqlite4java's native .so lives here
+			"-cp", jar, launcher,
+		}, append(store, "-sharedDb", "-disableTelemetry",
+			"-port", fmt.Sprint(ddbPort))...)...,
 	)
 	if err != nil {
 		return nil, err
