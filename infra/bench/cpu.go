@@ -460,6 +460,18 @@ func cpuChild(inPath, outPath string) error {
 		}
 		results = append(results, r)
 	}
+	// The allocation profiles come after every operation's timed rounds:
+	// the sampled objects' records cost the sweeps that follow.
+	for i, op := range in.Ops {
+		if results[i].Err != "" || results[i].Profile == "" {
+			continue
+		}
+		rp.load(op.Calls)
+		call := func() ([]byte, error) { return entry.Invoke(lambdacontext.NewContext(ctx, lc), op.Event) }
+		if err := allocProfile(call, strings.TrimSuffix(results[i].Profile, ".pprof")+".alloc.pprof"); err != nil {
+			results[i].Err = err.Error()
+		}
+	}
 	out, _ := json.Marshal(results)
 	return os.WriteFile(outPath, out, 0o600)
 }
@@ -539,12 +551,13 @@ func measureOp(ctx context.Context, lc *lambdacontext.LambdaContext, invoke func
 	}
 	pprof.StopCPUProfile()
 	r.Profile = prof
-	return allocProfile(call, strings.TrimSuffix(prof, ".pprof")+".alloc.pprof")
+	return nil
 }
 
 // allocProfile writes where the operation allocates: 500 calls with every
-// 64th byte sampled, after the timed rounds and the CPU profile (so neither
-// pays for the sampling); `go tool pprof -sample_index=alloc_space` reads it.
+// 64th byte sampled, after every operation's timed rounds and CPU profile
+// (so none pays for the sampling); `go tool pprof -sample_index=alloc_space`
+// reads it.
 func allocProfile(call func() ([]byte, error), path string) error {
 	rate := runtime.MemProfileRate
 	runtime.MemProfileRate = 64
