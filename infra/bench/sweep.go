@@ -249,6 +249,7 @@ func sweepOne(ctx context.Context, cfg aws.Config, opt func(*dynamodb.Options), 
 	} else {
 		res.Built = true
 		if b.Loaded == 0 {
+			b.BuildTook = 0 // nothing kept from an earlier build
 			if err := sweepEnsureTable(ctx, db, tpl, "bookings", table, true); err != nil {
 				return res, err
 			}
