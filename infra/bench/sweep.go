@@ -171,7 +171,7 @@ func measureSweep(ctx context.Context, root, logDir, which string) (*sweepReport
 		}
 	}
 	progress("sweep: starting DynamoDB Local on %s (kept in %s)", work, rep.DataDir)
-	em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: logDir, DynamoDBDataDir: work})
+	em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: logDir, DynamoDBDataDir: work, DynamoDBHeap: "2g"})
 	if err != nil {
 		return nil, err
 	}
@@ -342,8 +342,8 @@ func sweepScanTable(ctx context.Context, cfg aws.Config, opt func(*dynamodb.Opti
 	rec.Attach(&pc)
 	db := dynamodb.NewFromConfig(pc, opt)
 	t0 := time.Now()
-	// One segment: DynamoDB Local's parallel Scan holds every key of the
-	// table in its heap, which a million of them overflow.
+	// One segment, pages of 1000: DynamoDB Local's Scan of a million items
+	// overflows its heap otherwise.
 	const segments = 1
 	var (
 		mu    sync.Mutex
@@ -353,7 +353,7 @@ func sweepScanTable(ctx context.Context, cfg aws.Config, opt func(*dynamodb.Opti
 	)
 	for seg := range segments {
 		wg.Go(func() {
-			in := &dynamodb.ScanInput{TableName: aws.String(table), Select: types.SelectCount, // reads, and is billed, as a full Scan; returns only counts
+			in := &dynamodb.ScanInput{TableName: aws.String(table), Limit: aws.Int32(1000), Select: types.SelectCount, // reads, and is billed, as a full Scan; returns only counts
 				ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal}
 			for {
 				out, err := db.Scan(ctx, in)

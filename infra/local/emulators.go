@@ -1,6 +1,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"errors"
@@ -43,6 +44,8 @@ type EmulatorOptions struct {
 	// (-dbPath, created if missing) so tables outlive the process; "" keeps
 	// it in memory.
 	DynamoDBDataDir string
+	// DynamoDBHeap is DynamoDB Local's Java heap (-Xmx), "" for 512m.
+	DynamoDBHeap string
 }
 
 // Emulators are the running local stand-ins for AWS services.
@@ -142,7 +145,7 @@ func StartEmulators(ctx context.Context, opts EmulatorOptions) (_ *Emulators, er
 	}
 	ddb, err := e.start("dynamodb-local", filepath.Join(logDir, "dynamodb.log"), javaBin,
 		append([]string{
-			"-Xmx512m",
+			"-Xmx" + cmp.Or(opts.DynamoDBHeap, "512m"),
 			"-Djava.io.tmpdir=" + javaTmp,
 			"-Djava.library.path=" + libDir, // sqlite4java's native .so lives here
 			"-cp", jar, launcher,
