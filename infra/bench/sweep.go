@@ -786,7 +786,7 @@ func printSweep(w io.Writer, rep *sweepReport) {
 		}
 		row(tw, "(3)", "second run right after, "+s.Size.Name, fmt.Sprintf("removed %d; %.1f vs first %.1f RCU = %.2f %% (%d vs %d Queries)", s.Second.Removed, s.Second.RCU, s.First.RCU, pct(s.Second.RCU, s.First.RCU), s.Second.Queries, s.First.Queries),
 			"removes 0, reads ≤ 1 %", verdict(s.Second.Removed == 0 && pct(s.Second.RCU, s.First.RCU) <= 1))
-		row(tw, "", "  the same at AWS's 0.5 RCU minimum per Query", fmt.Sprintf("first %.1f, second %.1f RCU = %.2f %%; vs Scan %.2f %%", s.First.AtLeast, s.Second.AtLeast, pct(s.Second.AtLeast, s.First.AtLeast), pct(s.First.AtLeast, s.Scan.RCU)),
+		row(tw, "", "  the same at AWS's 0.5 RCU minimum per Query", fmt.Sprintf("first %.1f, second %.1f RCU = %.2f %%; vs Scan %.2f %% (0: no Scan)", s.First.AtLeast, s.Second.AtLeast, pct(s.Second.AtLeast, s.First.AtLeast), pct(s.First.AtLeast, s.Scan.RCU)),
 			"(DynamoDB Local bills 0 for a Query that reads nothing)", "info")
 	}
 	if !okBig {
