@@ -30,39 +30,8 @@ import (
 // point, against a local stack with data made through the public endpoints.
 func TestStaffCommands(t *testing.T) {
 	ctx := context.Background()
-	root, _ := filepath.Abs("../..")
-	srv := httptest.NewUnstartedServer(nil)
 	prefix := "staff" + time.Now().Format("150405")
-	ddbURL, motoURL := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
-	if ddbURL == "" || motoURL == "" { // run alone, outside infra/testenv
-		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer em.Stop()
-		ddbURL, motoURL = em.DynamoDBURL, em.MotoURL
-	}
-	// -local finds the emulators by port, as with `make run`.
-	for env, u := range map[string]string{"RUN_DYNAMODB_PORT": ddbURL, "RUN_MOTO_PORT": motoURL} {
-		pu, err := url.Parse(u)
-		if err != nil || pu.Port() == "" {
-			t.Fatalf("%s from testenv: %q", env, u)
-		}
-		t.Setenv(env, pu.Port())
-	}
-	stack, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: prefix, PublicBaseURL: "http://" + srv.Listener.Addr().String(),
-		DynamoDBURL: ddbURL, MotoURL: motoURL, LogDir: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stack.Stop()
-	srv.Config.Handler = stack.Handler()
-	srv.Start()
-	defer srv.Close()
-	// -local reads the clock from the runner's port, here this stack's.
-	t.Setenv("RUN_HTTP_PORT", strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port))
+	stack, srv := localStack(t, prefix)
 	postJSON := func(path string, body any) map[string]string {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
@@ -113,7 +82,7 @@ func TestStaffCommands(t *testing.T) {
 
 	csvPath := filepath.Join(t.TempDir(), "invoices.csv")
 	var out bytes.Buffer
-	err = run(ctx, []string{"invoices", "-local", "-stack", prefix, "-from", month, "-to", month, "-csv", csvPath, "-actor", "laskuttaja"}, &out)
+	err := run(ctx, []string{"invoices", "-local", "-stack", prefix, "-from", month, "-to", month, "-csv", csvPath, "-actor", "laskuttaja"}, &out)
 	if err != nil || !strings.Contains(out.String(), "1 bookings written") {
 		t.Fatalf("invoices: %v %s", err, out.String())
 	}
@@ -182,4 +151,45 @@ func assertNoFormulas(t *testing.T, rows [][]string) {
 			}
 		}
 	}
+}
+
+// localStack is a local stack named prefix on the suite's emulators (its
+// own when run alone), served over HTTP, with RUN_*_PORT set so -local
+// finds its emulators and its clock as with `make run`.
+func localStack(t *testing.T, prefix string) (*local.Stack, *httptest.Server) {
+	t.Helper()
+	ctx := context.Background()
+	root, _ := filepath.Abs("../..")
+	srv := httptest.NewUnstartedServer(nil)
+	ddbURL, motoURL := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
+	if ddbURL == "" || motoURL == "" { // run alone, outside infra/testenv
+		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = em.Stop() })
+		ddbURL, motoURL = em.DynamoDBURL, em.MotoURL
+	}
+	// -local finds the emulators by port, as with `make run`.
+	for env, u := range map[string]string{"RUN_DYNAMODB_PORT": ddbURL, "RUN_MOTO_PORT": motoURL} {
+		pu, err := url.Parse(u)
+		if err != nil || pu.Port() == "" {
+			t.Fatalf("%s from testenv: %q", env, u)
+		}
+		t.Setenv(env, pu.Port())
+	}
+	stack, err := local.Start(ctx, local.Options{
+		RepoRoot: root, Prefix: prefix, PublicBaseURL: "http://" + srv.Listener.Addr().String(),
+		DynamoDBURL: ddbURL, MotoURL: motoURL, LogDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stack.Stop)
+	srv.Config.Handler = stack.Handler()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	// -local reads the clock from the runner's port, here this stack's.
+	t.Setenv("RUN_HTTP_PORT", strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port))
+	return stack, srv
 }

@@ -4,14 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,37 +18,8 @@ import (
 // against a local stack whose clock moved past an unconfirmed signup's week.
 func TestStaffRetention(t *testing.T) {
 	ctx := context.Background()
-	root, _ := filepath.Abs("../..")
-	srv := httptest.NewUnstartedServer(nil)
 	prefix := "staffret" + time.Now().Format("150405")
-	ddbURL, motoURL := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
-	if ddbURL == "" || motoURL == "" {
-		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer em.Stop()
-		ddbURL, motoURL = em.DynamoDBURL, em.MotoURL
-	}
-	for env, u := range map[string]string{"RUN_DYNAMODB_PORT": ddbURL, "RUN_MOTO_PORT": motoURL} {
-		pu, err := url.Parse(u)
-		if err != nil || pu.Port() == "" {
-			t.Fatalf("%s from testenv: %q", env, u)
-		}
-		t.Setenv(env, pu.Port())
-	}
-	stack, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: prefix, PublicBaseURL: "http://" + srv.Listener.Addr().String(),
-		DynamoDBURL: ddbURL, MotoURL: motoURL, LogDir: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stack.Stop()
-	srv.Config.Handler = stack.Handler()
-	srv.Start()
-	defer srv.Close()
-	t.Setenv("RUN_HTTP_PORT", strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port))
+	_, srv := localStack(t, prefix)
 	post := func(path string, body any) {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
