@@ -295,7 +295,7 @@ func TestRetentionSweepsEveryRule(t *testing.T) {
 	}
 	cat := site.catalogue()
 	store := recordstore.NewStore(site.stack.Clients().DynamoDB, cat)
-	if err := store.Restrict(context.Background(), restricted.table, recordstore.Key{PK: restricted.pk, SK: restricted.sk}, site.stack.Clock.Now()); err != nil {
+	if err := store.Restrict(context.Background(), restricted.table, recordstore.Key{PK: restricted.pk, SK: restricted.sk}, site.stack.Clock.Now(), "test"); err != nil {
 		t.Fatal(err)
 	}
 	restricted.restricted = true

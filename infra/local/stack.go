@@ -25,6 +25,7 @@ import (
 	"rekisteri/internal/feedback"
 	"rekisteri/internal/mailer"
 	"rekisteri/internal/newsletter"
+	"rekisteri/internal/requests"
 	"rekisteri/internal/retention"
 )
 
@@ -36,6 +37,7 @@ var Constructors = map[string]awslambda.Constructor{
 	"BookingsFunction":   booking.Function,
 	"MailerFunction":     mailer.Function,
 	"RetentionFunction":  retention.Function,
+	"RequestsFunction":   requests.Function,
 }
 
 // Options configure a local stack.

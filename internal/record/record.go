@@ -38,10 +38,13 @@ const (
 	// AttrRestricted marks a record under restriction (GDPR Art. 18): no mail,
 	// no transfer, no sweep. Its value is when the restriction began.
 	AttrRestricted = "restrictedAt"
+	// AttrRestrictedFor is why: the request, or the Art. 17(3) exception,
+	// that restricted it.
+	AttrRestrictedFor = "restrictedFor"
 )
 
 // Envelope lists the envelope attributes; every declared kind may carry them.
-var Envelope = []string{AttrPK, AttrSK, AttrKind, AttrSubjectKey, AttrExpiresAt, AttrExpiryBucket, AttrPurgeAt, AttrExpiryRule, AttrRestricted}
+var Envelope = []string{AttrPK, AttrSK, AttrKind, AttrSubjectKey, AttrExpiresAt, AttrExpiryBucket, AttrPurgeAt, AttrExpiryRule, AttrRestricted, AttrRestrictedFor}
 
 // The indexes every declared table has (template.yaml).
 const (

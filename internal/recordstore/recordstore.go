@@ -26,6 +26,7 @@ type DB interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // Store runs the generic operations over a catalogue's tables.
@@ -251,19 +252,23 @@ func (s *Store) Anonymise(ctx context.Context, declared string, k Key, attrs []s
 	return true, nil
 }
 
-// Restrict marks an item restricted at now and takes it out of TTL's reach
+// Restrict marks an item restricted at now, for reason (a request id or an
+// Art. 17(3) exception; no personal data), and takes it out of TTL's reach
 // (purgeAt removed); the sweep skips it until Lift.
-func (s *Store) Restrict(ctx context.Context, declared string, k Key, now time.Time) error {
+func (s *Store) Restrict(ctx context.Context, declared string, k Key, now time.Time, reason string) error {
 	table, err := s.table(declared)
 	if err != nil {
 		return err
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(table),
-		Key:                       k.av(),
-		UpdateExpression:          aws.String("SET " + record.AttrRestricted + " = :now REMOVE " + record.AttrPurgeAt),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: now.UTC().Format(time.RFC3339)}},
+		TableName:           aws.String(table),
+		Key:                 k.av(),
+		UpdateExpression:    aws.String("SET " + record.AttrRestricted + " = :now, " + record.AttrRestrictedFor + " = :why REMOVE " + record.AttrPurgeAt),
+		ConditionExpression: aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":now": &types.AttributeValueMemberS{Value: now.UTC().Format(time.RFC3339)},
+			":why": &types.AttributeValueMemberS{Value: reason},
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("%s restrict: %w", declared, err)
@@ -283,7 +288,7 @@ func (s *Store) Lift(ctx context.Context, declared string, k Key, now time.Time)
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(table),
 		Key:                 k.av(),
-		UpdateExpression:    aws.String("REMOVE " + record.AttrRestricted),
+		UpdateExpression:    aws.String("REMOVE " + record.AttrRestricted + ", " + record.AttrRestrictedFor),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 		ReturnValues:        types.ReturnValueAllNew,
 	})

@@ -94,7 +94,7 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 	})
 
 	// One is restricted: still listed as due, marked, so the sweep counts it skipped.
-	if err := store.Restrict(ctx, "bookings", keys[0], due); err != nil {
+	if err := store.Restrict(ctx, "bookings", keys[0], due, "test"); err != nil {
 		t.Fatal(err)
 	}
 	item := func(k recordstore.Key) map[string]types.AttributeValue {
@@ -185,7 +185,7 @@ func TestStoreOverTheTemplatesTables(t *testing.T) {
 			t.Errorf("the sweep sees the lifted item again: %+v %v", page.Items, err)
 		}
 		// An item lifted before its expiry keeps it.
-		if err := store.Restrict(ctx, "bookings", keys[2], due); err != nil {
+		if err := store.Restrict(ctx, "bookings", keys[2], due, "test"); err != nil {
 			t.Fatal(err)
 		}
 		if err := store.Lift(ctx, "bookings", keys[2], due.Add(-time.Hour)); err != nil {

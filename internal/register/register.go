@@ -82,7 +82,14 @@ type Register struct {
 	MailBudgets    []MailBudget `yaml:"mailBudgets"`
 	Survey         []Question   `yaml:"survey"`
 	Logs           []Log        `yaml:"logs"`
-	version        string
+	// ErasureExceptions are the Art. 17(3) grounds the records name.
+	ErasureExceptions []Exception `yaml:"erasureExceptions"`
+	// Authority is the supervisory authority a person may complain to.
+	Authority struct {
+		Name Text   `yaml:"name"`
+		URL  string `yaml:"url"`
+	} `yaml:"authority"`
+	version string
 
 	// SecurityMeasures are the technical and organisational measures
 	// (Art. 32(1)) the record of processing lists (Art. 30(1)(g)).
@@ -116,6 +123,9 @@ type Recipient struct {
 	ID   string `yaml:"id"`
 	Role string `yaml:"role"` // processor or recipient
 	Name Text   `yaml:"name"`
+	// Email is where a recipient of its own is told of a rectification,
+	// erasure or restriction that concerns what it received (Art. 19).
+	Email string `yaml:"email"`
 }
 
 // Measure is one technical or organisational security measure.
@@ -247,6 +257,11 @@ type RecordKind struct {
 	Purposes   []string `yaml:"purposes"`
 	Attributes []string `yaml:"attributes"`
 	Retention  []Rule   `yaml:"retention"`
+	// Masked attributes are never shown, in an access copy either: it says
+	// only that a value is held (a sealed identity code).
+	Masked []string `yaml:"masked"`
+	// Erasure is what an erasure request does to the kind (Art. 17(3)).
+	Erasure Erasure `yaml:"erasure"`
 }
 
 // Rule is one retention rule: in state When, keep for Keep after the time in
@@ -515,7 +530,7 @@ func (r *Register) validate() error {
 			}
 		}
 	}
-	return nil
+	return r.validateErasure()
 }
 
 func complete(t Text, what string) error {

@@ -21,6 +21,7 @@ const (
 	VerifyRequest = "verify"
 	Decide        = "decide"
 	Cancel        = "cancel"
+	Download      = "download"
 )
 
 // Errors of Verify; callers tell the person what to do for each.

@@ -1,0 +1,91 @@
+package register
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Exception is a ground of GDPR Art. 17(3) on which some records of a person
+// are kept after they ask for erasure: the reply names it, in their language.
+type Exception struct {
+	ID      string `yaml:"id"`
+	Article string `yaml:"article"` // "17(3)(b)"
+	Text    Text   `yaml:"text"`
+}
+
+// Erasure says what an erasure request does to a record kind. Without it,
+// the subject's records of the kind are deleted. With an Exception, they are
+// kept — only the minimum (Remove strips the rest), restricted — unless the
+// record's current retention rule is one of Unless, or its status is not one
+// of Status (when Status is given); kept records may Enter a state, the
+// attribute At set to the time of erasure, so the seam restamps their expiry.
+type Erasure struct {
+	Exception string   `yaml:"exception"`
+	Unless    []string `yaml:"unless"`
+	Status    []string `yaml:"status"`
+	Remove    []string `yaml:"remove"`
+	Enter     string   `yaml:"enter"`
+	At        string   `yaml:"at"`
+}
+
+// Exception returns a declared Art. 17(3) exception.
+func (r *Register) Exception(id string) (Exception, bool) {
+	i := slices.IndexFunc(r.ErasureExceptions, func(e Exception) bool { return e.ID == id })
+	if i < 0 {
+		return Exception{}, false
+	}
+	return r.ErasureExceptions[i], true
+}
+
+func (r *Register) validateErasure() error {
+	for _, e := range r.ErasureExceptions {
+		if e.Article == "" {
+			return fmt.Errorf("erasure exception %s: no article", e.ID)
+		}
+		if err := complete(e.Text, "erasure exception "+e.ID); err != nil {
+			return err
+		}
+	}
+	for _, k := range r.Records {
+		e := k.Erasure
+		if e.Exception == "" {
+			if len(e.Unless)+len(e.Status)+len(e.Remove) > 0 || e.Enter != "" {
+				return fmt.Errorf("record %s: erasure rules without an exception", k.Kind)
+			}
+			continue
+		}
+		if _, ok := r.Exception(e.Exception); !ok {
+			return fmt.Errorf("record %s: undeclared erasure exception %q", k.Kind, e.Exception)
+		}
+		for _, u := range e.Unless {
+			if !slices.ContainsFunc(k.Retention, func(x Rule) bool { return x.ID == u }) {
+				return fmt.Errorf("record %s: erasure names unknown rule %q", k.Kind, u)
+			}
+		}
+		for _, a := range e.Remove {
+			if !slices.Contains(k.Attributes, a) {
+				return fmt.Errorf("record %s: erasure removes undeclared attribute %q", k.Kind, a)
+			}
+			if slices.Contains([]string{"pk", "sk", "kind", "subjectKey"}, a) {
+				return fmt.Errorf("record %s: erasure would remove the envelope attribute %s", k.Kind, a)
+			}
+		}
+		if len(e.Status) > 0 && !slices.Contains(k.Attributes, "status") {
+			return fmt.Errorf("record %s: erasure by status, but the kind has no status", k.Kind)
+		}
+		if e.Enter != "" {
+			if !slices.ContainsFunc(k.Retention, func(x Rule) bool { return x.When == e.Enter }) {
+				return fmt.Errorf("record %s: erasure enters %q, which no rule covers", k.Kind, e.Enter)
+			}
+			if e.At != "" && !slices.Contains(k.Attributes, e.At) {
+				return fmt.Errorf("record %s: erasure stamps undeclared attribute %q", k.Kind, e.At)
+			}
+		}
+	}
+	for _, x := range r.Recipients {
+		if x.Email != "" && x.Role != "recipient" {
+			return fmt.Errorf("recipient %s: only a recipient of its own is told of changes (Art. 19)", x.ID)
+		}
+	}
+	return nil
+}
