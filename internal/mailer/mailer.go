@@ -1,6 +1,8 @@
 // Package mailer sends the outbox: it claims a job, renders it in the
 // recipient's language, sends it through SES once, and marks it sent. A lease
 // on the claim makes duplicate deliveries and concurrent consumers harmless.
+// A job under restriction (GDPR Art. 18) that is not the person's own
+// business is withheld instead of sent (see withholds).
 package mailer
 
 import (
@@ -9,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +24,7 @@ import (
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/errlog"
 	rmail "rekisteri/internal/mail"
+	"rekisteri/internal/record"
 	"rekisteri/internal/sesmail"
 	"rekisteri/internal/sqsqueue"
 )
@@ -50,6 +54,36 @@ type queue interface {
 	Send(ctx context.Context, m sqsqueue.Message) error
 }
 
+// Withheld is the status of a job the mailer did not send because its
+// subject is under restriction: final, off the byPending index, never retried
+// (lifting the restriction does not send stale mail).
+const Withheld = "withheld"
+
+// withheldTemplates are transactional templates withheld under restriction
+// too: a reminder is a courtesy, not an answer the person is owed.
+var withheldTemplates = []string{"booking-reminder"}
+
+// withholds reports whether a claimed job must not be sent: it carries the
+// restriction flag and is marketing (Art. 18: no use but storage) or a
+// courtesy like a booking reminder. Transactional mail the person is owed —
+// the replies to their own requests, confirmations they asked for — is sent.
+//
+// The flag on the job alone decides. The requests function flags every record
+// of the subject, the outbox included, so a job queued before the
+// restriction carries it. A job written after it carries it only if its
+// producer copied the flag from the record that caused it; checking the
+// subject's records here instead would be a new read per mail (a Query on
+// bySubject in tables this function has no access to) where the claim's
+// ALL_NEW answer gives the flag for nothing, so producers keep the flag with
+// their cause instead (the newsletter's welcome mail must not be written
+// for a restricted subscription).
+func withholds(job *claimedJob) bool {
+	if !job.restricted {
+		return false
+	}
+	return job.Class == rmail.Marketing || slices.Contains(withheldTemplates, job.Template)
+}
+
 // ConfigurationSets maps a mail class to its SES configuration set.
 type ConfigurationSets map[string]string
 
@@ -77,9 +111,13 @@ func (m *Mailer) Handle(ctx context.Context, msg sqsqueue.Message) error {
 	if msg.Op != OpSend {
 		return fmt.Errorf("mail queue: op %q: %w", msg.Op, sqsqueue.ErrPermanent)
 	}
-	job, leaseUntil, err := m.claim(ctx, msg.ID)
+	job, err := m.claim(ctx, msg.ID)
 	if err != nil || job == nil {
 		return err
+	}
+	leaseUntil := job.leaseUntil
+	if withholds(job) {
+		return m.withhold(ctx, msg.ID, leaseUntil)
 	}
 	r, err := rmail.Render(job.Template, job.Lang, job.Params)
 	if err != nil {
@@ -119,9 +157,17 @@ func (m *Mailer) domain() string {
 
 var errLeased = errors.New("mail is being sent by another delivery")
 
+// claimedJob is a job this delivery holds the lease on.
+type claimedJob struct {
+	rmail.Job
+	leaseUntil int64
+	// restricted: the job carries the envelope's restriction flag.
+	restricted bool
+}
+
 // claim takes the job for sending. It returns nil without error when there
-// is nothing to send: already sent, or erased.
-func (m *Mailer) claim(ctx context.Context, id string) (*rmail.Job, int64, error) {
+// is nothing to send: already sent or withheld, or erased.
+func (m *Mailer) claim(ctx context.Context, id string) (*claimedJob, error) {
 	pk, sk := rmail.JobKey(id)
 	now := m.now()
 	until := now.Add(lease).Unix()
@@ -144,25 +190,26 @@ func (m *Mailer) claim(ctx context.Context, id string) (*rmail.Job, int64, error
 	if err != nil {
 		var ccf *types.ConditionalCheckFailedException
 		if !errors.As(err, &ccf) {
-			return nil, 0, fmt.Errorf("claim mail %s: %w", id, err)
+			return nil, fmt.Errorf("claim mail %s: %w", id, err)
 		}
 		if ccf.Item == nil {
 			slog.InfoContext(ctx, "mail gone before sending", "mail", id)
-			return nil, 0, nil
+			return nil, nil
 		}
 		var old rmail.Job
 		_ = attributevalue.UnmarshalMap(ccf.Item, &old)
-		if old.Status == rmail.Sent {
-			slog.InfoContext(ctx, "mail already sent", "mail", id)
-			return nil, 0, nil
+		if old.Status == rmail.Sent || old.Status == Withheld {
+			slog.InfoContext(ctx, "mail already "+old.Status, "mail", id)
+			return nil, nil
 		}
-		return nil, 0, fmt.Errorf("claim mail %s: %w", id, errLeased)
+		return nil, fmt.Errorf("claim mail %s: %w", id, errLeased)
 	}
 	var job rmail.Job
 	if err := attributevalue.UnmarshalMap(out.Attributes, &job); err != nil {
-		return nil, 0, fmt.Errorf("claim mail %s: %w", id, err)
+		return nil, fmt.Errorf("claim mail %s: %w", id, err)
 	}
-	return &job, until, nil
+	_, restricted := out.Attributes[record.AttrRestricted]
+	return &claimedJob{Job: job, leaseUntil: until, restricted: restricted}, nil
 }
 
 // release hands a job back after a failed send so the next delivery can
@@ -184,6 +231,32 @@ func (m *Mailer) release(ctx context.Context, id string, leaseUntil int64) {
 	if err != nil {
 		slog.WarnContext(ctx, "mail lease kept until it lapses", "mail", id, errlog.Attr(err))
 	}
+}
+
+// withhold ends a claimed job unsent: status withheld, off the byPending
+// index, so neither a redelivery nor the relay sends it. The log line names
+// the job only (a metric filter counts the lines).
+func (m *Mailer) withhold(ctx context.Context, id string, leaseUntil int64) error {
+	pk, sk := rmail.JobKey(id)
+	_, err := m.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(m.table),
+		Key:                      dynamo.Key(pk, sk),
+		UpdateExpression:         aws.String("SET #status = :withheld REMOVE leaseUntil, pending"),
+		ConditionExpression:      aws.String("#status = :sending AND leaseUntil = :until"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":withheld": &types.AttributeValueMemberS{Value: Withheld},
+			":sending":  &types.AttributeValueMemberS{Value: rmail.Sending},
+			":until":    &types.AttributeValueMemberN{Value: strconv.FormatInt(leaseUntil, 10)},
+		},
+	})
+	if err != nil {
+		// Still "sending" under this lease: a redelivery after the lease
+		// finds it again and withholds it then.
+		return fmt.Errorf("withhold mail %s: %w", id, err)
+	}
+	slog.InfoContext(ctx, "mail withheld: subject restricted", "mail", id)
+	return nil
 }
 
 func (m *Mailer) markSent(ctx context.Context, id, sesID string) error {
