@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/errlog"
 	"rekisteri/internal/helsinki"
 	"rekisteri/internal/mail"
+	seam "rekisteri/internal/record"
 	"rekisteri/internal/token"
 )
 
@@ -176,7 +179,9 @@ func (s *Service) cancel(ctx context.Context, tok string, retry bool) (View, err
 	return s.view(rec), nil
 }
 
-// Remind mails the customers of tomorrow's accepted bookings once each.
+// Remind mails the customers of tomorrow's accepted bookings once each. A
+// booking under restriction (GDPR Art. 18) is not reminded: it leaves the
+// byReminder index unreminded, so no later run tries again.
 func (s *Service) Remind(ctx context.Context) (int, error) {
 	keys, err := s.keys.Keys(ctx)
 	if err != nil {
@@ -198,8 +203,12 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 		if pk == nil {
 			continue
 		}
-		rec, err := s.get(ctx, strings.TrimPrefix(pk.Value, "BOOKING#"))
+		rec, restricted, err := s.reminderOf(ctx, strings.TrimPrefix(pk.Value, "BOOKING#"))
 		if err != nil || rec.Status != Accepted {
+			continue
+		}
+		if restricted {
+			s.withholdReminder(ctx, rec, day)
 			continue
 		}
 		job, err := s.job(now, "reminder."+rec.Reference, rec, "booking-reminder", rec.Email, rec.Lang, map[string]string{"cancelURL": s.cancelLink(keys, rec)})
@@ -212,13 +221,16 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 		}
 		tx := []types.TransactWriteItem{{Update: &types.Update{
 			TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, bookingSK),
-			UpdateExpression:    aws.String("SET remindedAt = :now REMOVE remindOn"),
-			ConditionExpression: aws.String("remindOn = :d AND #status = :accepted"), ExpressionAttributeNames: map[string]string{"#status": "status"},
+			UpdateExpression: aws.String("SET remindedAt = :now REMOVE remindOn"),
+			// Restricted since it was read: the restriction wins, no mail
+			// (the entry stays under a past day, which no run reads again).
+			ConditionExpression:       aws.String("remindOn = :d AND #status = :accepted AND attribute_not_exists(" + seam.AttrRestricted + ")"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":now": sv(stamp(now)), ":d": sv(day), ":accepted": sv(Accepted)},
 		}}, jp}
 		if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
 			if dynamo.CancelledBy(err) != nil {
-				continue // reminded or cancelled meanwhile
+				continue // reminded, cancelled or restricted meanwhile
 			}
 			return sent, fmt.Errorf("remind %s: %w", rec.Reference, err)
 		}
@@ -229,4 +241,39 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 		slog.WarnContext(ctx, "more reminders than one page; the next run continues", "day", day)
 	}
 	return sent, nil
+}
+
+// reminderOf reads a booking the reminder index names, and whether it is
+// under restriction (the envelope's flag, which record does not carry).
+func (s *Service) reminderOf(ctx context.Context, ref string) (record, bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(bookingPK(ref), bookingSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return record{}, false, fmt.Errorf("read booking %s: %w", ref, err)
+	}
+	if out.Item == nil {
+		return record{}, false, ErrNotFound
+	}
+	var rec record
+	if err := attributevalue.UnmarshalMap(out.Item, &rec); err != nil {
+		return record{}, false, fmt.Errorf("read booking %s: %w", ref, err)
+	}
+	_, restricted := out.Item[seam.AttrRestricted]
+	return rec, restricted, nil
+}
+
+// withholdReminder takes a restricted booking off the reminder index without
+// a mail. A failure is only logged: the runs are daily and read one day, so
+// the booking is not reminded either way; a rerun of the same day tries again.
+func (s *Service) withholdReminder(ctx context.Context, rec record, day string) {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(rec.PK, bookingSK),
+		UpdateExpression:          aws.String("REMOVE remindOn"),
+		ConditionExpression:       aws.String("remindOn = :d AND attribute_exists(" + seam.AttrRestricted + ")"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": sv(day)},
+	}}}})
+	if err != nil && dynamo.CancelledBy(err) == nil { // cancelled: lifted or moved meanwhile
+		slog.WarnContext(ctx, "restricted booking left on the reminder index", "booking", rec.Reference, errlog.Attr(err))
+		return
+	}
+	slog.InfoContext(ctx, "reminder withheld: booking restricted", "booking", rec.Reference)
 }
