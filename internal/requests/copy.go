@@ -1,0 +1,412 @@
+package requests
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/record"
+	"rekisteri/internal/register"
+)
+
+// Copy is an access copy (GDPR Art. 15): a machine-readable JSON file (the
+// consent- and contract-based parts are portable, Art. 20) and a readable
+// page in the request's language.
+type Copy struct {
+	JSON, HTML []byte
+}
+
+// CopyFormat names the JSON file's layout; its field names are stable.
+const CopyFormat = "rekisteri-access-copy/1"
+
+// SealedText stands in the JSON for a masked attribute's value (a sealed
+// identity code), which a copy never shows.
+const SealedText = "held, sealed – shown only in the invoicing export"
+
+// portableBases are the legal bases whose data Art. 20 makes portable.
+var portableBases = []string{"consent", "contract"}
+
+// tri is a text in fi, sv and en (register.Languages' order).
+type tri [3]string
+
+func langIndex(lang string) int {
+	if i := slices.Index(register.Languages, lang); i >= 0 {
+		return i
+	}
+	return 0
+}
+
+var copyTexts = map[string]tri{
+	"title":      {"Jäljennös henkilötiedoistasi", "Kopia av dina personuppgifter", "A copy of your personal data"},
+	"intro":      {"Tässä ovat tiedot, joita rekisterissä %s on sinusta, ja tiedot niiden käsittelystä (EU:n yleinen tietosuoja-asetus, 15 artikla).", "Här är uppgifterna om dig i registret %s och information om hur de behandlas (EU:s allmänna dataskyddsförordning, artikel 15).", "Here is the data about you in the register %s, and how it is processed (EU General Data Protection Regulation, Article 15)."},
+	"request":    {"Pyynnön tunnus", "Begärans kod", "Request id"},
+	"generated":  {"Laadittu", "Upprättad", "Generated"},
+	"controller": {"Rekisterinpitäjä", "Personuppgiftsansvarig", "Controller"},
+	"dpo":        {"Tietosuojavastaava", "Dataskyddsombud", "Data protection officer"},
+	"held":       {"Tiedot sinusta", "Uppgifter om dig", "Data held about you"},
+	"none":       {"Rekisterissä ei ole sinusta tietoja.", "Registret innehåller inga uppgifter om dig.", "No data about you is held in this register."},
+	"general":    {"Mitä tietoja rekisterissä käsitellään", "Vilka uppgifter registret behandlar", "What this register processes"},
+	"purposes":   {"Käyttötarkoitukset ja oikeusperuste", "Ändamål och rättslig grund", "Purposes and legal basis"},
+	"noPurpose":  {"Ylläpitotieto ilman omaa käyttötarkoitusta", "Driftuppgift utan eget ändamål", "An operational record without a purpose of its own"},
+	"basis":      {"Oikeusperuste", "Rättslig grund", "Legal basis"},
+	"article":    {"tietosuoja-asetuksen artikla", "dataskyddsförordningen artikel", "GDPR Article"},
+	"categories": {"Tietoryhmät", "Kategorier av uppgifter", "Categories of data"},
+	"recipients": {"Vastaanottajat", "Mottagare", "Recipients"},
+	"retention":  {"Säilytysaika", "Lagringstid", "Retention"},
+	"sources":    {"Mistä tiedot saadaan", "Varifrån uppgifterna kommer", "Source"},
+	"automated":  {"Automaattista päätöksentekoa tai profilointia ei käytetä.", "Automatiserat beslutsfattande eller profilering används inte.", "No automated decision-making, including profiling, is used."},
+	"rights":     {"Oikeutesi", "Dina rättigheter", "Your rights"},
+	"guide":      {"Lisätietoa oikeuksistasi ja niiden käyttämisestä", "Mer om dina rättigheter och hur du använder dem", "More about your rights and how to use them"},
+	"complaint":  {"Valitusoikeus", "Rätt att klaga", "Right to complain"},
+	"authority":  {"Voit tehdä valituksen valvontaviranomaiselle:", "Du kan klaga hos tillsynsmyndigheten:", "You may complain to the supervisory authority:"},
+	"transfers":  {"Siirrot EU:n ja ETA:n ulkopuolelle", "Överföringar utanför EU och EES", "Transfers outside the EU and EEA"},
+	"records":    {"Tietueet", "Poster", "Records"},
+	"record":     {"Tietue", "Post", "Record"},
+	"portable":   {"Nämä tiedot ovat koneluettavassa JSON-tiedostossa, jonka voit siirtää toiselle (20 artikla).", "Dessa uppgifter finns i den maskinläsbara JSON-filen, som du kan föra över (artikel 20).", "These are in the machine-readable JSON file, which you may take elsewhere (Article 20)."},
+	"keptUntil":  {"Säilytetään asti", "Sparas till", "Kept until"},
+	"sealed":     {"tallessa, salattuna – näytetään vain laskutusviennissä", "sparad, krypterad – visas bara i faktureringsexporten", SealedText},
+	"yes":        {"kyllä", "ja", "yes"},
+	"no":         {"ei", "nej", "no"},
+}
+
+var basisTexts = map[string]tri{
+	"consent":             {"suostumus", "samtycke", "consent"},
+	"contract":            {"sopimus", "avtal", "contract"},
+	"legal-obligation":    {"lakisääteinen velvoite", "rättslig förpliktelse", "legal obligation"},
+	"vital-interest":      {"elintärkeä etu", "grundläggande intresse", "vital interests"},
+	"public-task":         {"yleistä etua koskeva tehtävä tai julkinen valta", "uppgift av allmänt intresse eller myndighetsutövning", "public task"},
+	"legitimate-interest": {"oikeutettu etu", "berättigat intresse", "legitimate interests"},
+}
+
+// rightTexts are the data subject's rights; "portability" and "withdraw"
+// are listed only where they apply.
+var rightTexts = []struct {
+	id   string
+	text tri
+}{
+	{"access", tri{"Oikeus saada pääsy tietoihin (15 artikla)", "Rätt till tillgång (artikel 15)", "Right of access (Article 15)"}},
+	{"rectification", tri{"Oikeus tietojen oikaisemiseen (16 artikla)", "Rätt till rättelse (artikel 16)", "Right to rectification (Article 16)"}},
+	{"erasure", tri{"Oikeus tietojen poistamiseen (17 artikla)", "Rätt till radering (artikel 17)", "Right to erasure (Article 17)"}},
+	{"restriction", tri{"Oikeus käsittelyn rajoittamiseen (18 artikla)", "Rätt till begränsning av behandling (artikel 18)", "Right to restriction of processing (Article 18)"}},
+	{"objection", tri{"Oikeus vastustaa käsittelyä (21 artikla)", "Rätt att invända mot behandling (artikel 21)", "Right to object (Article 21)"}},
+	{"portability", tri{"Oikeus siirtää tiedot järjestelmästä toiseen (20 artikla)", "Rätt till dataportabilitet (artikel 20)", "Right to data portability (Article 20)"}},
+	{"withdraw", tri{"Oikeus peruuttaa suostumus milloin tahansa (7 artiklan 3 kohta)", "Rätt att när som helst återkalla samtycke (artikel 7.3)", "Right to withdraw consent at any time (Article 7(3))"}},
+}
+
+// kindNames name the record kinds on the page (the declaration names none).
+var kindNames = map[string]tri{
+	"subscription":      {"Postituslistan tilaus", "Prenumeration", "Mailing-list subscription"},
+	"consent":           {"Suostumuksen tiedot", "Uppgifter om samtycke", "Consent receipt"},
+	"signup-request":    {"Toiselta lomakkeelta tullut tilauspyyntö", "Beställning från ett annat formulär", "Signup from another form"},
+	"feedback-answer":   {"Kyselyvastaus", "Enkätsvar", "Survey answer"},
+	"feedback-text":     {"Vapaamuotoinen palaute", "Fritt formulerad respons", "Free-text feedback"},
+	"feedback-contact":  {"Vastauspyynnön yhteystiedot", "Kontaktuppgifter för svar", "Contact details for a reply"},
+	"booking":           {"Varaus", "Bokning", "Booking"},
+	"booking-hetu":      {"Henkilötunnus laskutusta varten", "Personbeteckning för fakturering", "Identity code for invoicing"},
+	"mail":              {"Lähetetty viesti", "Skickat meddelande", "Mail sent"},
+	"mail-budget":       {"Viestilaskuri", "Meddelanderäknare", "Mail counter"},
+	"request":           {"Tietosuojapyyntö", "Begäran om dataskydd", "Data protection request"},
+	"audit":             {"Tapahtumaloki", "Händelselogg", "Audit log entry"},
+	"retention-receipt": {"Poistoajon kuitti", "Kvitto för rensning", "Retention receipt"},
+}
+
+// copyJSON is the JSON file; its field names are stable (CopyFormat).
+type copyJSON struct {
+	Format      string     `json:"format"`
+	RequestID   string     `json:"requestId"`
+	GeneratedAt string     `json:"generatedAt"`
+	Register    string     `json:"register"`
+	Controller  string     `json:"controller"`
+	HoldsData   bool       `json:"holdsData"`
+	Records     []kindJSON `json:"records"`
+}
+
+type kindJSON struct {
+	Kind     string           `json:"kind"`
+	Table    string           `json:"table"`
+	Portable bool             `json:"portable"`
+	Purposes []purposeJSON    `json:"purposes"`
+	Items    []map[string]any `json:"items"`
+}
+
+type purposeJSON struct {
+	ID         string `json:"id"`
+	LegalBasis string `json:"legalBasis"`
+	Article    string `json:"article"`
+}
+
+// BuildCopy is the access copy of req from holdings (Collect), made at now.
+// For each kind held it gives the Art. 15(1)(a)–(h) information from the
+// declaration, then the records; with nothing held, it says so and gives the
+// register's general information. Masked attributes are never shown.
+func BuildCopy(reg *register.Register, req Request, holdings []Holding, now time.Time) (Copy, error) {
+	lang := register.Languages[langIndex(req.Lang)]
+	doc := copyJSON{Format: CopyFormat, RequestID: req.ID(), GeneratedAt: now.UTC().Format(time.RFC3339),
+		Register: reg.ID, Controller: reg.Controller.Name.In(lang), Records: []kindJSON{}}
+	pg := newPage(reg, lang, req.ID(), now)
+	for _, h := range holdings {
+		k, ok := reg.Record(h.Kind)
+		if !ok {
+			return Copy{}, fmt.Errorf("requests: copy %s: undeclared kind %q in table %s", req.ID(), h.Kind, h.Table)
+		}
+		if len(h.Items) == 0 {
+			continue
+		}
+		kj := kindJSON{Kind: k.Kind, Table: h.Table, Portable: portableOf(reg, k.Purposes), Purposes: []purposeJSON{}}
+		for _, id := range k.Purposes {
+			p, _ := reg.Purpose(id)
+			kj.Purposes = append(kj.Purposes, purposeJSON{ID: p.ID, LegalBasis: p.LegalBasis, Article: register.LegalBases[p.LegalBasis]})
+		}
+		view := pg.kind(k)
+		columns := columnsOf(k, h.Items)
+		for _, a := range columns {
+			view.Columns = append(view.Columns, label(a, lang))
+		}
+		for _, it := range h.Items {
+			plainItem, row := map[string]any{}, make([]string, len(columns))
+			for i, a := range columns {
+				var v any
+				switch {
+				case a == keptUntil:
+					if n, ok := it[record.AttrExpiresAt].(*types.AttributeValueMemberN); ok {
+						if sec, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+							v = time.Unix(sec, 0).UTC().Format(time.RFC3339)
+						}
+					}
+				case slices.Contains(k.Masked, a):
+					if _, held := it[a]; held {
+						plainItem[a], row[i] = SealedText, copyTexts["sealed"][langIndex(lang)]
+						continue
+					}
+				default:
+					if av, held := it[a]; held {
+						v = plain(av)
+					}
+				}
+				if v != nil {
+					plainItem[a] = v
+					row[i] = pg.text(v)
+				}
+			}
+			kj.Items = append(kj.Items, plainItem)
+			view.Rows = append(view.Rows, row)
+		}
+		doc.Records = append(doc.Records, kj)
+		pg.Kinds = append(pg.Kinds, view)
+	}
+	doc.HoldsData = len(doc.Records) > 0
+	if !doc.HoldsData {
+		pg.generalPurposes()
+	}
+	js, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return Copy{}, fmt.Errorf("requests: copy %s: json: %w", req.ID(), err)
+	}
+	var html bytes.Buffer
+	if err := copyPage.Execute(&html, pg); err != nil {
+		return Copy{}, fmt.Errorf("requests: copy %s: page: %w", req.ID(), err)
+	}
+	return Copy{JSON: append(js, '\n'), HTML: html.Bytes()}, nil
+}
+
+// portableOf: Art. 20 covers data processed on consent or on a contract.
+func portableOf(reg *register.Register, purposes []string) bool {
+	return slices.ContainsFunc(purposes, func(id string) bool {
+		p, _ := reg.Purpose(id)
+		return slices.Contains(portableBases, p.LegalBasis)
+	})
+}
+
+func label(attr, lang string) string {
+	if attr == keptUntil {
+		return copyTexts["keptUntil"][langIndex(lang)]
+	}
+	return attr
+}
+
+// page is what the readable copy shows, every text in one language.
+type page struct {
+	Lang, Intro, RequestID, GeneratedAt, Controller, Address, DPO string
+	T                                                             map[string]string
+	Kinds, General                                                []block
+	Rights                                                        []string
+	Guide, AuthorityName, AuthorityURL, Transfers                 string
+	reg                                                           *register.Register
+	li                                                            int
+}
+
+// block is the Art. 15(1)(a)–(h) information of a kind held (then its
+// records), or of a purpose (in a copy with nothing held), from the declaration.
+type block struct {
+	ID, Name                                           string
+	Portable                                           bool
+	Purposes                                           []purposeView
+	Categories, Recipients, Sources, Retention, Rights []string
+	Columns                                            []string
+	Rows                                               [][]string
+}
+
+type purposeView struct{ Name, Description, Basis string }
+
+func newPage(reg *register.Register, lang, id string, now time.Time) *page {
+	li := langIndex(lang)
+	p := &page{Lang: lang, RequestID: id, GeneratedAt: now.UTC().Format("2006-01-02 15:04 UTC"), T: map[string]string{}, reg: reg, li: li,
+		Controller: reg.Controller.Name.In(lang), Address: reg.Controller.Address, DPO: reg.DPO.Email,
+		Guide: reg.RightsGuide, AuthorityName: reg.Authority.Name.In(lang), AuthorityURL: reg.Authority.URL, Transfers: reg.Transfers.In(lang)}
+	for k, v := range copyTexts {
+		p.T[k] = v[li]
+	}
+	p.Intro = fmt.Sprintf(p.T["intro"], reg.Name.In(lang))
+	for _, r := range rightTexts {
+		p.Rights = append(p.Rights, r.text[li])
+	}
+	return p
+}
+
+// kind is the block of a kind held.
+func (p *page) kind(k register.RecordKind) block {
+	name := k.Kind
+	if n, ok := kindNames[k.Kind]; ok {
+		name = n[p.li]
+	}
+	return p.block("kind-"+k.Kind, name, k.Purposes, k.Retention)
+}
+
+// generalPurposes are the register's general information for a copy with
+// nothing held: a block per purpose, with the retention of the kinds kept for it.
+func (p *page) generalPurposes() {
+	for _, pp := range p.reg.Purposes {
+		var rules []register.Rule
+		for _, k := range p.reg.Records {
+			if slices.Contains(k.Purposes, pp.ID) {
+				rules = append(rules, k.Retention...)
+			}
+		}
+		p.General = append(p.General, p.block("purpose-"+pp.ID, pp.Name.In(p.Lang), []string{pp.ID}, rules))
+	}
+}
+
+func (p *page) block(id, name string, purposes []string, rules []register.Rule) block {
+	b := block{ID: id, Name: name, Portable: portableOf(p.reg, purposes)}
+	consent := false
+	for _, id := range purposes {
+		pp, _ := p.reg.Purpose(id)
+		consent = consent || pp.LegalBasis == "consent"
+		b.Purposes = append(b.Purposes, purposeView{Name: pp.Name.In(p.Lang), Description: pp.Description.In(p.Lang),
+			Basis: fmt.Sprintf("%s: %s (%s %s)", p.T["basis"], basisTexts[pp.LegalBasis][p.li], p.T["article"], register.LegalBases[pp.LegalBasis])})
+		for _, c := range pp.DataCategories {
+			b.Categories = appendNamed(b.Categories, p.reg.DataCategories, c, p.Lang)
+		}
+		for _, s := range pp.Sources {
+			b.Sources = appendNamed(b.Sources, p.reg.Sources, s, p.Lang)
+		}
+		for _, r := range pp.Recipients {
+			if i := slices.IndexFunc(p.reg.Recipients, func(x register.Recipient) bool { return x.ID == r }); i >= 0 {
+				b.Recipients = appendNew(b.Recipients, p.reg.Recipients[i].Name.In(p.Lang))
+			}
+		}
+	}
+	for _, r := range rules {
+		b.Retention = appendNew(b.Retention, r.Text.In(p.Lang))
+	}
+	for _, r := range rightTexts {
+		if (r.id != "portability" || b.Portable) && (r.id != "withdraw" || consent) {
+			b.Rights = append(b.Rights, r.text[p.li])
+		}
+	}
+	return b
+}
+
+func appendNamed(out []string, list []register.Named, id, lang string) []string {
+	if i := slices.IndexFunc(list, func(n register.Named) bool { return n.ID == id }); i >= 0 {
+		return appendNew(out, list[i].Name.In(lang))
+	}
+	return out
+}
+
+func appendNew(out []string, s string) []string {
+	if s == "" || slices.Contains(out, s) {
+		return out
+	}
+	return append(out, s)
+}
+
+var copyPage = template.Must(template.New("copy").Funcs(template.FuncMap{
+	"inc":  func(i int) int { return i + 1 },
+	"pair": func(p *page, b block) map[string]any { return map[string]any{"P": p, "B": b} },
+}).Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.T.title}}</title>
+<style>
+body{font-family:system-ui,sans-serif;line-height:1.5;max-width:72rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff}
+dt{font-weight:bold;margin-top:.5rem}.wide{overflow-x:auto}table{border-collapse:collapse;margin:.5rem 0}
+th,td{border:1px solid #666;padding:.25rem .5rem;text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold}a{color:#0645ad}
+</style>
+</head>
+<body>
+<main>
+<h1>{{.T.title}}</h1>
+<p>{{.Intro}}</p>
+<dl>
+<dt>{{.T.request}}</dt><dd>{{.RequestID}}</dd>
+<dt>{{.T.generated}}</dt><dd>{{.GeneratedAt}}</dd>
+<dt>{{.T.controller}}</dt><dd>{{.Controller}}, {{.Address}}</dd>
+<dt>{{.T.dpo}}</dt><dd><a href="mailto:{{.DPO}}">{{.DPO}}</a></dd>
+</dl>
+{{- define "list"}}{{if .}}<ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{else}}–{{end}}{{end}}
+{{- define "block"}}{{$T := .P.T}}{{with .B}}
+<section aria-labelledby="{{.ID}}" data-block="{{.ID}}">
+<h3 id="{{.ID}}">{{.Name}}</h3>
+<dl>
+<dt>{{$T.purposes}}</dt><dd>{{if .Purposes}}<ul>{{range .Purposes}}<li><strong>{{.Name}}</strong>: {{.Description}}<br>{{.Basis}}</li>{{end}}</ul>{{else}}{{$T.noPurpose}}{{end}}</dd>
+<dt>{{$T.categories}}</dt><dd>{{template "list" .Categories}}</dd>
+<dt>{{$T.recipients}}</dt><dd>{{template "list" .Recipients}}</dd>
+<dt>{{$T.retention}}</dt><dd>{{template "list" .Retention}}</dd>
+<dt>{{$T.sources}}</dt><dd>{{template "list" .Sources}}</dd>
+<dt>{{$T.rights}}</dt><dd>{{template "list" .Rights}}{{if .Portable}}<p>{{$T.portable}}</p>{{end}}<p><a href="{{$.P.Guide}}">{{$T.guide}}</a></p><p>{{$T.automated}}</p></dd>
+<dt>{{$T.complaint}}</dt><dd>{{$T.authority}} <a href="{{$.P.AuthorityURL}}">{{$.P.AuthorityName}}</a></dd>
+</dl>
+{{- if .Columns}}
+<h4>{{$T.records}}</h4>
+<div class="wide">
+<table>
+<caption>{{.Name}}</caption>
+<thead><tr><th scope="col">{{$T.record}}</th>{{range .Columns}}<th scope="col">{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{- range $i, $row := .Rows}}
+<tr><th scope="row">{{inc $i}}</th>{{range $row}}<td>{{.}}</td>{{end}}</tr>
+{{- end}}
+</tbody>
+</table>
+</div>
+{{- end}}
+</section>
+{{- end}}{{end}}
+{{- $p := .}}
+<h2>{{.T.held}}</h2>
+{{- range .Kinds}}{{template "block" (pair $p .)}}{{else}}
+<p>{{.T.none}}</p>
+<h2>{{.T.general}}</h2>
+{{- range .General}}{{template "block" (pair $p .)}}{{end}}
+{{- end}}
+<h2>{{.T.rights}}</h2>
+{{template "list" .Rights}}
+<p><a href="{{.Guide}}">{{.T.guide}}</a></p>
+<p>{{.T.automated}}</p>
+<h2>{{.T.transfers}}</h2>
+<p>{{.Transfers}}</p>
+<h2>{{.T.complaint}}</h2>
+<p>{{.T.authority}} <a href="{{.AuthorityURL}}">{{.AuthorityName}}</a></p>
+</main>
+</body>
+</html>
+`))
