@@ -25,7 +25,9 @@ func templateNames(t testing.TB) []string {
 // everyKey is every parameter any template names.
 var everyKey = []string{"reference", "resource", "date", "start", "end", "privacyURL", "participants", "cancelURL",
 	"unsubscribeURL", "name", "lists", "email", "decisionURL", "reason", "phone", "payment", "organisation", "notes",
-	"minutes", "hetu", "confirmURL", "businessId", "budget", "address"}
+	"minutes", "hetu", "confirmURL", "businessId", "budget", "address",
+	// data-subject requests (request_render_test.go)
+	"verifyURL", "type", "id", "due", "downloadURL", "expires", "deleted", "kept", "overdue", "lines", "change", "purpose"}
 
 func params(v func(key string) string) map[string]string {
 	m := map[string]string{}
@@ -105,10 +107,18 @@ func TestCompiledMatchesTemplates(t *testing.T) {
 	}
 }
 
+// executed are the templates that need more than {{.name}}, and why.
+var executed = map[string]string{
+	"request-erasure": "{{if .kept}}: what is kept, and why, only when something is",
+}
+
 // TestEveryTemplateCompiles: no template falls back to execution (a
 // template that needs more than {{.name}} should say so here).
 func TestEveryTemplateCompiles(t *testing.T) {
 	for _, name := range templateNames(t) {
+		if executed[name] != "" {
+			continue
+		}
 		tmpl, err := load(name)
 		if err != nil {
 			t.Fatal(err)
