@@ -126,8 +126,14 @@ func skipThis(p string) func(string, recordstore.Key) bool {
 // writeRecords stores a subject's records through the seam's Put.
 func writeRecords(t *testing.T, cat *record.Catalogue, db *dynamodb.Client, p string, recs []held) {
 	t.Helper()
+	writeRecordsOf(t, cat, db, subjectOf(p), recs)
+}
+
+// writeRecordsOf stores records of subject through the seam's Put.
+func writeRecordsOf(t *testing.T, cat *record.Catalogue, db *dynamodb.Client, subject string, recs []held) {
+	t.Helper()
 	for _, r := range recs {
-		item := map[string]types.AttributeValue{"pk": sAV(r.pk), "sk": sAV(r.sk), "subjectKey": sAV(subjectOf(p))}
+		item := map[string]types.AttributeValue{"pk": sAV(r.pk), "sk": sAV(r.sk), "subjectKey": sAV(subject)}
 		for k, v := range r.attrs {
 			item[k] = sAV(v)
 		}
