@@ -67,6 +67,22 @@ func job(t *testing.T, status string) map[string]types.AttributeValue {
 	return av
 }
 
+// restrictedWelcome is a claimed marketing job carrying the restriction flag.
+func restrictedWelcome(t *testing.T) func(*dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) {
+	return func(*dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) {
+		j, err := rmail.NewJob(time.Now(), "confirm.abc", "sk", "anna@example.com", "newsletter-welcome", "fi", map[string]string{
+			"lists": "Uutiskirje", "unsubscribeURL": "https://x/u", "privacyURL": "https://x/p",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Status = rmail.Sending
+		av, _ := attributevalue.MarshalMap(j)
+		av["restrictedAt"] = &types.AttributeValueMemberS{Value: "2026-12-01T10:00:00Z"}
+		return &dynamodb.UpdateItemOutput{Attributes: av}, nil
+	}
+}
+
 func claimed(t *testing.T) func(*dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) {
 	return func(*dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) {
 		return &dynamodb.UpdateItemOutput{Attributes: job(t, rmail.Sending)}, nil
@@ -103,6 +119,12 @@ func TestHandle(t *testing.T) {
 		{"leased by another delivery: retry later", func(t *testing.T) []answer { return []answer{refused(job(t, rmail.Sending))} }, nil, true, 0, "SET #status = :sending"},
 		{"SES fails: lease released, retried", func(t *testing.T) []answer { return []answer{claimed(t), ok} }, errors.New("throttled"), true, 0, "SET #status = :queued"},
 		{"marking fails once: retried, not resent", func(t *testing.T) []answer { return []answer{claimed(t), failing, ok} }, nil, false, 1, "SET #status = :sent"},
+		{"restricted marketing: withheld, done", func(t *testing.T) []answer { return []answer{restrictedWelcome(t), ok} }, nil, false, 0, "SET #status = :withheld"},
+		{"restricted marketing, marking fails: retried", func(t *testing.T) []answer { return []answer{restrictedWelcome(t), failing} }, nil, true, 0, "SET #status = :withheld"},
+		{"already withheld: nothing", func(t *testing.T) []answer {
+			item := job(t, Withheld)
+			return []answer{refused(item)}
+		}, nil, false, 0, "SET #status = :sending"},
 		{"marking keeps failing: logged, message done", func(t *testing.T) []answer {
 			return []answer{claimed(t), failing, failing, failing, failing}
 		}, nil, false, 1, "SET #status = :sent"},
