@@ -44,7 +44,7 @@ func langIndex(lang string) int {
 
 var copyTexts = map[string]tri{
 	"title":      {"Jäljennös henkilötiedoistasi", "Kopia av dina personuppgifter", "A copy of your personal data"},
-	"intro":      {"Tässä ovat tiedot, joita rekisterissä %s on sinusta, ja tiedot niiden käsittelystä (EU:n yleinen tietosuoja-asetus, 15 artikla).", "Här är uppgifterna om dig i registret %s och information om hur de behandlas (EU:s allmänna dataskyddsförordning, artikel 15).", "Here is the data about you in the register %s, and how it is processed (EU General Data Protection Regulation, Article 15)."},
+	"intro":      {"%s: tässä ovat tiedot, jotka sinusta on tallennettu rekisteriin, ja tiedot niiden käsittelystä (EU:n yleinen tietosuoja-asetus, 15 artikla).", "%s: här är uppgifterna om dig i registret och information om hur de behandlas (EU:s allmänna dataskyddsförordning, artikel 15).", "%s: here is the data about you in the register, and how it is processed (EU General Data Protection Regulation, Article 15)."},
 	"request":    {"Pyynnön tunnus", "Begärans kod", "Request id"},
 	"generated":  {"Laadittu", "Upprättad", "Generated"},
 	"controller": {"Rekisterinpitäjä", "Personuppgiftsansvarig", "Controller"},
