@@ -21,6 +21,11 @@
 // prints the record of processing activities (GDPR Art. 30(1)) from the
 // register's declaration alone (ropa.go).
 //
+//	staff requests create|list|show|extend|resolve|lift-restriction|rectify [ID] [-stack NAME | -local] …
+//
+// data-subject requests received by letter, phone or at a service point,
+// and the GDPR clock (requests.go).
+//
 // It finds its tables from the outputs of the CloudFormation stack NAME
 // (default rekisteri, as in samconfig.toml), with the SDK's default
 // credentials (an SSO profile, say) in an EU region; -local points it at
@@ -63,8 +68,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "ropa" { // from the declaration alone: no AWS
 		return ropa(args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "requests" {
+		return requestsCommand(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || (args[0] != "feedback-stats" && args[0] != "invoices" && args[0] != "retention") {
-		return fmt.Errorf("usage: staff feedback-stats|invoices|retention|ropa [flags] (see -h of each)")
+		return fmt.Errorf("usage: staff feedback-stats|invoices|requests|retention|ropa [flags] (see -h of each)")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	from := fs.String("from", "", "first month, YYYY-MM (default: this month)")

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // Resources are what the tool works on. Against AWS they come from the
@@ -72,4 +74,96 @@ func fromLocal(stack string) Resources {
 		*o.field(&r) = stack + "-" + o.logical
 	}
 	return r
+}
+
+// RequestsResources are what the requests commands work on (requests.go).
+type RequestsResources struct {
+	Table, AuditTable, Queue string
+	SubjectKeySecret         string // its ARN; locally its name
+}
+
+// requestsOutputs are the outputs requests reads, as outputs; the secret has
+// no output and is found by its logical id.
+var requestsOutputs = []struct {
+	key, logical string
+	field        func(*RequestsResources) *string
+}{
+	{"RequestsTableName", "RequestsTable", func(r *RequestsResources) *string { return &r.Table }},
+	{"AuditTableName", "AuditTable", func(r *RequestsResources) *string { return &r.AuditTable }},
+	{"RequestsQueueUrl", "RequestsQueue", func(r *RequestsResources) *string { return &r.Queue }},
+}
+
+const subjectKeySecret = "SubjectKeySecret"
+
+type stackResourceDescriber interface {
+	stackDescriber
+	DescribeStackResource(ctx context.Context, in *cloudformation.DescribeStackResourceInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourceOutput, error)
+}
+
+type queueURLGetter interface {
+	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, opts ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
+}
+
+// requestsFromStack reads the requests table, the audit table and the
+// requests queue from the outputs of stack name, and the subject-key
+// secret from its resource.
+func requestsFromStack(ctx context.Context, cf stackResourceDescriber, name string) (RequestsResources, error) {
+	out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	if err != nil {
+		return RequestsResources{}, fmt.Errorf("stack %s: %w", name, err)
+	}
+	if len(out.Stacks) != 1 {
+		return RequestsResources{}, fmt.Errorf("stack %s: %d stacks found", name, len(out.Stacks))
+	}
+	values := map[string]string{}
+	for _, o := range out.Stacks[0].Outputs {
+		values[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	var r RequestsResources
+	var missing []string
+	for _, o := range requestsOutputs {
+		if *o.field(&r) = values[o.key]; values[o.key] == "" {
+			missing = append(missing, o.key)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return RequestsResources{}, fmt.Errorf("stack %s has no output %s: deploy the current template.yaml", name, strings.Join(missing, ", "))
+	}
+	res, err := cf.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String(name), LogicalResourceId: aws.String(subjectKeySecret)})
+	if err != nil {
+		return RequestsResources{}, fmt.Errorf("stack %s: the subject-key secret: %w", name, err)
+	}
+	if res.StackResourceDetail == nil || aws.ToString(res.StackResourceDetail.PhysicalResourceId) == "" {
+		return RequestsResources{}, fmt.Errorf("stack %s has no %s", name, subjectKeySecret)
+	}
+	r.SubjectKeySecret = aws.ToString(res.StackResourceDetail.PhysicalResourceId)
+	return r, nil
+}
+
+// requestsFromLocal names them as the local stack (prefix stack) does; the
+// queue's URL is the emulator's.
+func requestsFromLocal(ctx context.Context, q queueURLGetter, stack string) (RequestsResources, error) {
+	r := RequestsResources{SubjectKeySecret: stack + "-" + subjectKeySecret}
+	for _, o := range requestsOutputs {
+		*o.field(&r) = stack + "-" + o.logical
+	}
+	out, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(r.Queue)})
+	if err != nil {
+		return RequestsResources{}, fmt.Errorf("local stack %s: the requests queue: %w", stack, err)
+	}
+	r.Queue = aws.ToString(out.QueueUrl)
+	return r, nil
+}
+
+// useLocalEmulators points the SDK at `make run`'s emulators.
+func useLocalEmulators() {
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:" + envOr("RUN_DYNAMODB_PORT", "8000"),
+		"AWS_ENDPOINT_URL":          "http://127.0.0.1:" + envOr("RUN_MOTO_PORT", "4566"),
+		"AWS_REGION":                "eu-north-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+	} {
+		os.Setenv(k, v)
+	}
+	os.Unsetenv("AWS_SESSION_TOKEN")
 }
