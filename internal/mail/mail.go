@@ -44,7 +44,7 @@ type Job struct {
 	PK         string            `dynamodbav:"pk"`
 	SK         string            `dynamodbav:"sk"`
 	Kind       string            `dynamodbav:"kind"`
-	SubjectKey string            `dynamodbav:"subjectKey"`
+	SubjectKey string            `dynamodbav:"subjectKey,omitempty"` // none: mail to staff, a recipient or the DPO
 	To         string            `dynamodbav:"to"`
 	Template   string            `dynamodbav:"template"`
 	Lang       string            `dynamodbav:"lang"`

@@ -2,6 +2,7 @@ package register
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -26,6 +27,18 @@ type Erasure struct {
 	Remove    []string `yaml:"remove"`
 	Enter     string   `yaml:"enter"`
 	At        string   `yaml:"at"`
+}
+
+// Objection says what an objection to direct marketing (Art. 21(2)–(3))
+// does to a record kind: the record enters state Enter, with the attribute
+// At set to the time, Set's attributes set and Remove's removed — unless it
+// already carries Unless (it was withdrawn before).
+type Objection struct {
+	Enter  string            `yaml:"enter"`
+	At     string            `yaml:"at"`
+	Set    map[string]string `yaml:"set"`
+	Remove []string          `yaml:"remove"`
+	Unless string            `yaml:"unless"`
 }
 
 // Exception returns a declared Art. 17(3) exception.
@@ -79,6 +92,20 @@ func (r *Register) validateErasure() error {
 			}
 			if e.At != "" && !slices.Contains(k.Attributes, e.At) {
 				return fmt.Errorf("record %s: erasure stamps undeclared attribute %q", k.Kind, e.At)
+			}
+		}
+	}
+	for _, k := range r.Records {
+		o := k.Objection
+		if o == nil {
+			continue
+		}
+		if !slices.ContainsFunc(k.Retention, func(x Rule) bool { return x.When == o.Enter }) {
+			return fmt.Errorf("record %s: objection enters %q, which no rule covers", k.Kind, o.Enter)
+		}
+		for _, a := range append(append([]string{o.At, o.Unless}, o.Remove...), slices.Collect(maps.Keys(o.Set))...) {
+			if !slices.Contains(k.Attributes, a) {
+				return fmt.Errorf("record %s: objection names undeclared attribute %q", k.Kind, a)
 			}
 		}
 	}

@@ -262,6 +262,8 @@ type RecordKind struct {
 	Masked []string `yaml:"masked"`
 	// Erasure is what an erasure request does to the kind (Art. 17(3)).
 	Erasure Erasure `yaml:"erasure"`
+	// Objection is what an objection to direct marketing does to it.
+	Objection *Objection `yaml:"objection"`
 }
 
 // Rule is one retention rule: in state When, keep for Keep after the time in

@@ -96,6 +96,8 @@ type Request struct {
 	// RecipientsTold are the recipients told of a change (Art. 19).
 	RecipientsTold []string `dynamodbav:"recipientsTold,omitempty,stringset"`
 	RestrictedAt   string   `dynamodbav:"restrictedAt,omitempty"`
+	// Correction is what staff found right, for a rectification.
+	Correction map[string]string `dynamodbav:"correction,omitempty"`
 }
 
 // ID is the request's id.

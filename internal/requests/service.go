@@ -33,6 +33,11 @@ type Transactor interface {
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
+// updater changes one item (objection, rectification).
+type updater interface {
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}
+
 // Exports keeps access copies in the exports bucket.
 type Exports interface {
 	Put(ctx context.Context, key, contentType string, body []byte) error
@@ -53,6 +58,7 @@ type Service struct {
 	store   *Store
 	records *recordstore.Store
 	tx      Transactor
+	db      updater
 	mail    Sender
 	queue   Sender
 	keys    Keys
@@ -88,7 +94,7 @@ func NewService(d Deps) (*Service, error) {
 	}
 	return &Service{
 		reg: d.Catalogue.Register(), recs: d.Catalogue, store: st, records: recordstore.NewStore(d.DB, d.Catalogue),
-		tx: d.DB, mail: d.Mail, queue: d.Queue, keys: d.Keys, exports: d.Exports, baseURL: d.BaseURL, now: now,
+		tx: d.DB, db: d.DB, mail: d.Mail, queue: d.Queue, keys: d.Keys, exports: d.Exports, baseURL: d.BaseURL, now: now,
 	}, nil
 }
 
