@@ -3,14 +3,21 @@ package requests_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"rekisteri/infra/local"
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
+	"rekisteri/internal/register"
 	"rekisteri/internal/requests"
 )
 
@@ -134,4 +141,78 @@ func TestRestrictThenLiftLeavesTheExceptions(t *testing.T) {
 	if _, err := e.Lift(ctx, subjectOf("r"), "", t1); err == nil {
 		t.Error("lifting needs a reason")
 	}
+}
+
+// The DynamoDB Local tables and the reading of records, for erase_test.go too.
+
+// eraseTables is the museum catalogue over the tables template.yaml
+// creates, in DynamoDB Local (the suite's emulators, or its own when run
+// alone), as recordstore's tests get them.
+func eraseTables(t *testing.T) (*record.Catalogue, *dynamodb.Client) {
+	t.Helper()
+	ctx := context.Background()
+	root, _ := filepath.Abs("../..")
+	ddbURL, motoURL := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
+	if ddbURL == "" || motoURL == "" {
+		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = em.Stop() })
+		ddbURL, motoURL = em.DynamoDBURL, em.MotoURL
+	}
+	stack, err := local.Start(ctx, local.Options{
+		RepoRoot: root, Prefix: fmt.Sprintf("era%d", time.Now().UnixNano()%1e6), PublicBaseURL: "http://127.0.0.1:1",
+		DynamoDBURL: ddbURL, MotoURL: motoURL, LogDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stack.Stop)
+	reg := register.MustLoad("museum")
+	tables := map[string]string{}
+	for _, fn := range stack.Env {
+		for _, name := range record.Tables(reg) {
+			if v := fn[record.EnvName(name)]; v != "" {
+				tables[name] = v
+			}
+		}
+	}
+	return record.MustCatalogue(reg, tables), stack.Clients().DynamoDB
+}
+
+func sAV(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func getItem(t *testing.T, cat *record.Catalogue, db *dynamodb.Client, table, pk, sk string) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(cat.Table(table)), Key: dynamo.Key(pk, sk), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Item
+}
+
+func sOf(v types.AttributeValue) string {
+	if s, ok := v.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// snapshot is what is left of a subject's records, by name, without the
+// attributes that depend on its keys (so two subjects' can be compared).
+func snapshot(t *testing.T, cat *record.Catalogue, db *dynamodb.Client, recs []held) map[string]map[string]types.AttributeValue {
+	t.Helper()
+	out := map[string]map[string]types.AttributeValue{}
+	for _, r := range recs {
+		it := getItem(t, cat, db, r.table, r.pk, r.sk)
+		if it == nil {
+			continue
+		}
+		for _, a := range []string{"pk", "subjectKey", "expiryBucket"} {
+			delete(it, a)
+		}
+		out[r.name] = it
+	}
+	return out
 }
