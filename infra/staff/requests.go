@@ -285,7 +285,8 @@ func (t *requestsTool) create(ctx context.Context, c requestsCmd) error {
 	if err != nil {
 		return fmt.Errorf("requests create: the subject key: %w", err)
 	}
-	r := requests.New(t.now(), c.typ, subject.EmailKey(keys.Subject, c.email), c.email, c.details, c.lang, requests.Staff)
+	// Stored as the web intake stores it: one spelling per mailbox.
+	r := requests.New(t.now(), c.typ, subject.EmailKey(keys.Subject, c.email), subject.NormalizeEmail(c.email), c.details, c.lang, requests.Staff)
 	r.Actor, r.Case, r.DeliverTo = c.actor, c.caseNo, c.deliver
 	if err := t.store.Create(ctx, r); err != nil {
 		return fmt.Errorf("requests create: %w", err)
@@ -305,10 +306,6 @@ func (t *requestsTool) list(ctx context.Context) error {
 	open, err := t.store.Open(ctx)
 	if err != nil {
 		return err
-	}
-	if len(open) == 0 {
-		fmt.Fprintln(t.stdout, "no open requests")
-		return nil
 	}
 	sort.SliceStable(open, func(i, j int) bool { return open[i].Due() < open[j].Due() })
 	now := t.now()
@@ -412,21 +409,17 @@ func day(stamp string) string {
 }
 
 // printable keeps what a person typed from steering staff's terminal:
-// control characters (escape sequences) are shown escaped; a new line
-// continues indented.
+// control characters (escape sequences) show as U+FFFD, tabs as spaces, a
+// new line continues indented.
 func printable(s string) string {
-	var b strings.Builder
-	for _, r := range s {
+	s = strings.Map(func(r rune) rune {
 		switch {
-		case r == '\n':
-			b.WriteString("\n                  ")
 		case r == '\t':
-			b.WriteRune(' ')
-		case unicode.IsControl(r) || r == utf8.RuneError:
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
+			return ' '
+		case unicode.IsControl(r) && r != '\n':
+			return utf8.RuneError
 		}
-	}
-	return b.String()
+		return r
+	}, s)
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", 18))
 }
