@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"rekisteri/internal/dynamo"
 	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
 	"rekisteri/internal/register"
@@ -228,7 +229,13 @@ func (e *Eraser) keep(ctx context.Context, p planned, now time.Time) error {
 	if h.Restricted && h.RestrictedFor == p.rule.Exception && !restamped {
 		return nil // restricted for the exception by an earlier attempt; its time stands
 	}
-	return e.st.Restrict(ctx, p.table, h.Key, now, p.rule.Exception)
+	// The exception's restriction replaces any other (a restriction request's),
+	// so lifting that one later leaves this in place.
+	err := e.st.Restrict(ctx, p.table, h.Key, now, p.rule.Exception)
+	if dynamo.ConditionFailed(err) {
+		return nil // deleted meanwhile (its own rule was due): nothing left to keep
+	}
+	return err
 }
 
 // inState reports whether rule, an item's current expiry rule, is one of
