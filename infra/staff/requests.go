@@ -337,10 +337,6 @@ func (t *requestsTool) show(ctx context.Context, c requestsCmd) error {
 	if err != nil {
 		return fmt.Errorf("requests show %s: %w", c.id, err)
 	}
-	corr, err := t.store.Correction(ctx, c.id)
-	if err != nil {
-		return fmt.Errorf("requests show %s: %w", c.id, err)
-	}
 	if err := t.audit(ctx, "request-shown", c.id, r.SubjectKey, c.actor); err != nil {
 		return err
 	}
@@ -369,7 +365,7 @@ func (t *requestsTool) show(ctx context.Context, c requestsCmd) error {
 	for _, m := range []struct {
 		name string
 		m    map[string]string
-	}{{"correction", corr}, {"steps", r.Steps}, {"outcome", r.Outcome}} {
+	}{{"correction", r.Correction}, {"steps", r.Steps}, {"outcome", r.Outcome}} {
 		if len(m.m) == 0 {
 			fmt.Fprintf(t.stdout, "%-17s (none)\n", m.name+":")
 			continue

@@ -239,6 +239,13 @@ func TestStaffRequests(t *testing.T) {
 		if err != nil || !strings.Contains(out, "matti@example.org") || !regexp.MustCompile(`(?m)^  street\s+Koivutie 2$`).MatchString(out) {
 			t.Fatalf("show: %v\n%s", err, out)
 		}
+		if _, err := staff("resolve", rect, "-actor", "anna"); err != nil {
+			t.Fatal(err)
+		}
+		wantQueued(requests.OpResolved, rect)
+		if _, err := staff("rectify", rect, "-set", "city=Vantaa", "-actor", "anna"); err == nil || !strings.Contains(err.Error(), requests.ErrNotOpen.Error()) {
+			t.Errorf("a correction of an answered request: %v", err)
+		}
 	})
 
 	t.Run("show", func(t *testing.T) {

@@ -10,9 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
@@ -99,28 +97,4 @@ func (s *Store) SetCorrection(ctx context.Context, id string, fields map[string]
 		return fmt.Errorf("request correction: %w", err)
 	}
 	return nil
-}
-
-// Correction is the correction stored on request id (nil if none).
-func (s *Store) Correction(ctx context.Context, id string) (map[string]string, error) {
-	if !ValidID(id) {
-		return nil, ErrNotFound
-	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(s.table), Key: dynamo.Key(requestPK(id), requestSK), ConsistentRead: aws.Bool(true),
-		ProjectionExpression: aws.String("pk, correction"),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("request correction: %w", err)
-	}
-	if out.Item == nil {
-		return nil, ErrNotFound
-	}
-	var got struct {
-		Correction map[string]string `dynamodbav:"correction"`
-	}
-	if err := attributevalue.UnmarshalMap(out.Item, &got); err != nil {
-		return nil, fmt.Errorf("request correction: %w", err)
-	}
-	return got.Correction, nil
 }
