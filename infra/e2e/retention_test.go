@@ -51,6 +51,9 @@ var retentionCases = []struct{ rule, made string }{
 	{"audit-log", "decisions and the invoice export"},
 	{"mail-budget", "booking mail to an unverified address"},
 	{"retention-receipt", "the first run's receipts"},
+	{"request-unverified", "a data-subject request nobody verified"},
+	{"request-answered", "an objection, verified and answered"},
+	{"request-receipt", "the objection's receipt"},
 }
 
 // TestRetentionCasesCoverEveryRule: a rule declared later without a case
@@ -109,7 +112,7 @@ func startRetentionSite(t *testing.T) *retentionSite {
 	return &retentionSite{clockSite: clockSite{stack: s, url: srv.URL}, rec: rec}
 }
 
-var logicalTables = map[string]string{"subscribers": "SubscribersTable", "feedback": "FeedbackTable", "bookings": "BookingsTable", "mail": "MailTable", "audit": "AuditTable"}
+var logicalTables = map[string]string{"subscribers": "SubscribersTable", "feedback": "FeedbackTable", "bookings": "BookingsTable", "mail": "MailTable", "audit": "AuditTable", "requests": "RequestsTable"}
 
 func (r *retentionSite) catalogue() *record.Catalogue {
 	deployed := map[string]string{}
@@ -247,6 +250,24 @@ func (r *retentionSite) makeEverything(t *testing.T) {
 	if _, err := inv.Export(context.Background(), month, month, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
+	// Data-subject requests: one nobody verifies, and an objection verified
+	// and answered, with its receipt.
+	objector := newAddress(t)
+	for _, addr := range []string{newAddress(t), objector} {
+		typ := "access"
+		if addr == objector {
+			typ = "objection"
+		}
+		if res := r.post(t, "/requests", url.Values{"type": {typ}, "email": {addr}, "lang": {"en"}}); res.Status != http.StatusAccepted {
+			t.Fatalf("request: %d %s", res.Status, res.Body)
+		}
+	}
+	r.drain(t)
+	verify := linkIn(t, at(t, mailsTo(t, objector), -1), "/requests/verify")
+	if res := r.post(t, "/requests/verify", url.Values{"token": {tokenOf(t, verify)}}, "Accept", "application/json"); res.Status != http.StatusOK {
+		t.Fatalf("verify: %d %s", res.Status, res.Body)
+	}
+	r.drain(t)
 	// The survey: answer, free text, contact; and a newsletter signup
 	// handed over, left on the queue (not drained) so the request stays.
 	text := "Hieno näyttely " + randomHex(4)

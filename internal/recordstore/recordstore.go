@@ -52,6 +52,9 @@ type Key struct {
 	Rule       string
 	ExpiresAt  int64
 	Restricted bool
+	// RestrictedFor is why it is restricted: a request id, or the Art. 17(3)
+	// exception it is kept under after an erasure.
+	RestrictedFor string
 }
 
 func (k Key) av() map[string]types.AttributeValue { return dynamo.Key(k.PK, k.SK) }
@@ -69,6 +72,7 @@ func keyOf(item map[string]types.AttributeValue) Key {
 		k.ExpiresAt, _ = strconv.ParseInt(n.Value, 10, 64)
 	}
 	_, k.Restricted = item[record.AttrRestricted]
+	k.RestrictedFor = str(item, record.AttrRestrictedFor)
 	return k
 }
 

@@ -71,8 +71,9 @@ func (r *Register) validateErasure() error {
 			return fmt.Errorf("record %s: undeclared erasure exception %q", k.Kind, e.Exception)
 		}
 		for _, u := range e.Unless {
-			if !slices.ContainsFunc(k.Retention, func(x Rule) bool { return x.ID == u }) {
-				return fmt.Errorf("record %s: erasure names unknown rule %q", k.Kind, u)
+			// Only a rule with a period stamps its id on the record.
+			if !slices.ContainsFunc(k.Retention, func(x Rule) bool { return x.ID == u && !x.Keep.IsZero() }) {
+				return fmt.Errorf("record %s: erasure names %q, not a rule of the kind with a period", k.Kind, u)
 			}
 		}
 		for _, a := range e.Remove {

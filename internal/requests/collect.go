@@ -126,7 +126,7 @@ func attrS(item map[string]types.AttributeValue, name string) string {
 // What a copy shows of an item.
 
 // hiddenAttrs are the envelope's internal attributes, left out of a copy;
-// expiresAt is shown as keptUntil.
+// the expiry is shown as keptUntil.
 var hiddenAttrs = []string{record.AttrPK, record.AttrSK, record.AttrKind, record.AttrSubjectKey,
 	record.AttrExpiresAt, record.AttrExpiryBucket, record.AttrPurgeAt, record.AttrExpiryRule}
 

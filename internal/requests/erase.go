@@ -70,7 +70,7 @@ type planned struct {
 // Inventory reads every record of the subject in every declared table and
 // decides each by its kind's declared erasure: delete, or keep under the
 // exception — kept when the kind names one, the record's current rule
-// (expiryRule) is not among Unless, and, where Status is given, its status
+// (the expiry rule) is not among Unless, and, where Status is given, its status
 // is one of them.
 func (e *Eraser) Inventory(ctx context.Context, subjectKey string, skip Skip) (Inventory, error) {
 	inv := Inventory{Delete: Counts{}, Keep: Counts{}}
@@ -157,7 +157,7 @@ type Erased struct {
 //
 // Each step is idempotent, so a second call after a failure half-way
 // finishes the job. The order per kept record is strip, restamp, restrict:
-// restamping sets purgeAt (TTL) and restricting removes it, so the record
+// restamping sets the TTL attribute and restricting removes it, so the record
 // ends restricted and out of TTL's reach; a failure between the two leaves
 // the record in its new rule, which the retry sees and does not restamp
 // again (so the At time stays the first attempt's), and then restricts.

@@ -251,7 +251,7 @@ func (w *walk) count(table string, items []recordstore.Key) {
 		case !ok || rule.Table != table || rule.Kind != k.Kind:
 			c.Errors++ // the declaration has no such rule for it: never deleted
 			slog.Warn("retention: a due item names no declared rule of its kind", "table", table, "rule", k.Rule, "kind", k.Kind)
-		case k.Restricted:
+		case k.Restricted && !w.keptUnderException(k):
 			c.SkippedRestricted++
 		case rule.Anonymise != nil:
 			c.Anonymised++
@@ -261,6 +261,15 @@ func (w *walk) count(table string, items []recordstore.Key) {
 			r.Pending = append(r.Pending, Pending{Table: table, PK: k.PK, SK: k.SK, Rule: k.Rule})
 		}
 	}
+}
+
+// keptUnderException reports whether a restricted item is restricted only
+// because an erasure kept it under an Art. 17(3) exception: it is no one's
+// to use, but the law that kept it sets its end, so its rule still applies.
+// A restriction asked for (Art. 18) names its request and is skipped.
+func (w *walk) keptUnderException(k recordstore.Key) bool {
+	_, ok := w.s.cat.Register().Exception(k.RestrictedFor)
+	return ok
 }
 
 func (w *walk) save(ctx context.Context) error {

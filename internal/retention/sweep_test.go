@@ -196,10 +196,14 @@ func TestSweepDeletesWhatIsDue(t *testing.T) {
 	}
 	f.store.add("mail", later...)
 	restricted := due(1, "booking", "booking-accounting", t0.Add(-time.Hour))[0]
-	restricted.Restricted = true
+	restricted.Restricted, restricted.RestrictedFor = true, "rabcdefghjkmn" // a restriction asked for (Art. 18)
+	// Kept after an erasure under an Art. 17(3) exception: restricted, but
+	// the law that kept it sets its end, so it goes when due.
+	kept := due(1, "booking-hetu", "hetu-invoiced", t0.Add(-time.Hour))[0]
+	kept.Restricted, kept.RestrictedFor = true, "accounting"
 	unknown := recordstore.Key{PK: "BOOKING#X", SK: "A", Kind: "booking", Rule: "no-such-rule", ExpiresAt: t0.Add(-time.Hour).Unix()}
 	wrongKind := recordstore.Key{PK: "BOOKING#Y", SK: "A", Kind: "booking", Rule: "mail-log", ExpiresAt: t0.Add(-time.Hour).Unix()}
-	f.store.add("bookings", restricted, unknown, wrongKind)
+	f.store.add("bookings", restricted, kept, unknown, wrongKind)
 	f.store.add("subscribers", due(2, "subscription", "subscription-unconfirmed", t0.Add(-2*time.Hour))...)
 
 	rep, err := f.sw.Run(context.Background())
@@ -215,6 +219,7 @@ func TestSweepDeletesWhatIsDue(t *testing.T) {
 	}{
 		{"mail-log", Count{Deleted: 60, Errors: 1}}, // wrongKind names a rule of another kind: never deleted
 		{"booking-accounting", Count{SkippedRestricted: 1}},
+		{"hetu-invoiced", Count{Deleted: 1}},
 		{"no-such-rule", Count{Errors: 1}},
 		{"subscription-unconfirmed", Count{Deleted: 2}},
 		{"feedback-text", Count{}},
