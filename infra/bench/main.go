@@ -43,6 +43,7 @@ func main() {
 	cpuOnly := flag.Bool("cpu-only", false, "on the local stack, measure only the CPU per operation")
 	sweep := flag.String("sweep", cmp.Or(os.Getenv("BENCH_SWEEP"), "100k"), "retention sweep rows: 100k, 1m (adds the 1 M rows; tables kept in .local/bench-data) or off; default $BENCH_SWEEP")
 	sweepOnly := flag.Bool("sweep-only", false, "measure only the retention sweep rows")
+	reqs := flag.String("requests", cmp.Or(os.Getenv("BENCH_REQUESTS"), "10k"), "data-subject request rows: 10k, 1m (adds the 1 M rows; tables kept in .local/bench-data) or off; default $BENCH_REQUESTS")
 	cpuIn := flag.String("cpu-child", "", "internal: run as the CPU measurement's child with this input")
 	cpuOut := flag.String("cpu-out", "", "internal: where the CPU child writes its results")
 	flag.Parse()
@@ -94,6 +95,12 @@ func main() {
 			errs = append(errs, fmt.Errorf("sweep: %w", err))
 		}
 	}
+	var rq *reqReport
+	if ctx.Err() == nil && !*sweepOnly {
+		if rq, err = measureRequests(ctx, abs, filepath.Join(tmp, "logs"), *reqs); err != nil {
+			errs = append(errs, fmt.Errorf("requests: %w", err))
+		}
+	}
 	stop()
 
 	fmt.Printf("rekisteri bench  %s  %s %s/%s, %d CPUs, took %s\n", time.Now().Format("2006-01-02 15:04"),
@@ -118,6 +125,9 @@ func main() {
 	}
 	if sw != nil {
 		printSweep(os.Stdout, sw)
+	}
+	if rq != nil {
+		printRequests(os.Stdout, rq)
 	}
 	if len(errs) > 0 || *keep {
 		fmt.Fprintf(os.Stderr, "bench: scratch directory kept: %s (logs/ has the emulators' and functions' logs)\n", tmp)
