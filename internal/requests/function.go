@@ -58,7 +58,7 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 		Mail:      sqsqueue.New(sqsClient, cfg.MailQueueURL),
 		Queue:     sqsqueue.New(sqsClient, cfg.RequestsQueueURL),
 		Keys:      keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
-		Exports:   s3exports.New(s3exports.NewClient(awsCfg), cfg.ExportsBucket),
+		Exports:   s3exports.New(awsCfg, cfg.ExportsBucket),
 		BaseURL:   cfg.PublicBaseURL,
 		Now:       clock.From(ctx), // the local stack's movable clock; in Lambda the real one
 	})

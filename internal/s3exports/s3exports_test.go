@@ -63,7 +63,7 @@ func bucket(t *testing.T) (*s3exports.Bucket, *s3.Client, string, string) {
 		t.Fatal(err)
 	}
 	keyARN := aws.ToString(key.KeyMetadata.Arn)
-	client := s3exports.NewClient(cfg)
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }) // the test's own view of the bucket
 	name := fmt.Sprintf("exports-test-%d", time.Now().UnixNano())
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name),
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuNorth1}}); err != nil {
@@ -76,7 +76,7 @@ func bucket(t *testing.T) (*s3exports.Bucket, *s3.Client, string, string) {
 		}}}}); err != nil {
 		t.Fatal(err)
 	}
-	return s3exports.New(client, name), client, name, keyARN
+	return s3exports.New(cfg, name), client, name, keyARN
 }
 
 func TestBucketAgainstMoto(t *testing.T) {
@@ -161,13 +161,7 @@ func TestPutLeavesEncryptionToTheBucket(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	client := s3.New(s3.Options{
-		Region: "eu-north-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
-		}),
-	})
-	if err := s3exports.New(client, "exports").Put(context.Background(), "access/r0123456789ab/copy.json", "application/json", []byte("{}")); err != nil {
+	if err := s3exports.New(testConfig(srv.URL), "exports").Put(context.Background(), "access/r0123456789ab/copy.json", "application/json", []byte("{}")); err != nil {
 		t.Fatal(err)
 	}
 	for _, h := range []string{"X-Amz-Server-Side-Encryption", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"} {
@@ -177,5 +171,58 @@ func TestPutLeavesEncryptionToTheBucket(t *testing.T) {
 	}
 	if got.Get("Content-Disposition") != "attachment" || got.Get("Content-Type") != "application/json" {
 		t.Errorf("headers: %v", got)
+	}
+}
+
+func testConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region: "eu-north-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local"}, nil
+		}),
+	}
+}
+
+// TestRetriesWhatMayPass: S3's own failures are retried, a refusal is not,
+// and the error names the operation, status and S3's code — not the text.
+func TestRetriesWhatMayPass(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		statuses []int
+		calls    int
+		err      string
+	}{
+		{"a 503, then done", []int{503, 200}, 2, ""},
+		{"refused", []int{403}, 1, "s3 PutObject: 403 AccessDenied"},
+		{"failing three times", []int{500, 500, 500, 200}, 3, "s3 PutObject: 500 InternalError"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			calls := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				st := c.statuses[min(calls, len(c.statuses)-1)]
+				calls++
+				if r.Header.Get("Authorization") == "" || r.Header.Get("X-Amz-Content-Sha256") == "" {
+					st = 400
+				}
+				w.WriteHeader(st)
+				if st >= 300 {
+					code := map[int]string{403: "AccessDenied", 500: "InternalError", 503: "SlowDown", 400: "Unsigned"}[st]
+					fmt.Fprintf(w, "<Error><Code>%s</Code><Message>secret text about access/r0123456789ab</Message></Error>", code)
+				}
+			}))
+			defer srv.Close()
+			t.Setenv("AWS_ENDPOINT_URL", "")
+			t.Setenv("AWS_ENDPOINT_URL_S3", "")
+			err := s3exports.New(testConfig(srv.URL), "exports").Put(context.Background(), "access/r0123456789ab/copy.json", "application/json", []byte("{}"))
+			if calls != c.calls {
+				t.Errorf("%d calls, want %d", calls, c.calls)
+			}
+			switch {
+			case c.err == "" && err != nil:
+				t.Errorf("want done, got %v", err)
+			case c.err != "" && (err == nil || err.Error() != c.err):
+				t.Errorf("want %q, got %v", c.err, err)
+			}
+		})
 	}
 }
