@@ -347,8 +347,9 @@ var copyPage = template.Must(template.New("copy").Funcs(template.FuncMap{
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.T.title}}</title>
 <style>
-body{font-family:system-ui,sans-serif;line-height:1.5;max-width:72rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff}
-dt{font-weight:bold;margin-top:.5rem}.wide{overflow-x:auto}table{border-collapse:collapse;margin:.5rem 0}
+body{font-family:system-ui,sans-serif;line-height:1.5;max-width:72rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff;overflow-wrap:break-word}
+h1{font-size:1.5rem}dt{font-weight:bold;margin-top:.5rem}.wide{overflow-x:auto}table{border-collapse:collapse;margin:.5rem 0}
+a:focus,.wide:focus{outline:3px solid #1a1a1a;outline-offset:2px}
 th,td{border:1px solid #666;padding:.25rem .5rem;text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold}a{color:#0645ad}
 </style>
 </head>
@@ -377,9 +378,9 @@ th,td{border:1px solid #666;padding:.25rem .5rem;text-align:left;vertical-align:
 </dl>
 {{- if .Columns}}
 <h4>{{$T.records}}</h4>
-<div class="wide">
+<div class="wide" role="region" aria-labelledby="{{.ID}}-records" tabindex="0">
 <table>
-<caption>{{.Name}}</caption>
+<caption id="{{.ID}}-records">{{.Name}}</caption>
 <thead><tr><th scope="col">{{$T.record}}</th>{{range .Columns}}<th scope="col">{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{- range $i, $row := .Rows}}
