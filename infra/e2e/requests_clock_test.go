@@ -477,3 +477,26 @@ func TestRequestStaffAccessCopyGoesToStaff(t *testing.T) {
 		t.Fatalf("the copy's mail job is staff's, no one's subject: %v", j)
 	}
 }
+
+// TestRequestRestrictionWithholdsTheWelcomeOfAPendingSubscription: a
+// subscription restricted while unconfirmed, confirmed afterwards — its
+// welcome is a list mail, and a restricted subject gets none.
+func TestRequestRestrictionWithholdsTheWelcomeOfAPendingSubscription(t *testing.T) {
+	site := siteWithItsOwnClock(t)
+	addr := newAddress(t)
+	if r := site.post(t, "/newsletter/subscribe", url.Values{"email": {addr}, "lists": {"newsletter"}, "consent": {"true"}, "lang": {"en"}}); r.Status != http.StatusAccepted {
+		t.Fatalf("subscribe: %d %s", r.Status, r.Body)
+	}
+	site.drain(t)
+	confirm := linkIn(t, at(t, mailsTo(t, addr), -1), "/newsletter/confirm")
+	id, _ := site.webRequest(t, requests.Restriction, addr, "")
+	site.post(t, "/newsletter/confirm", url.Values{"token": {tokenOf(t, confirm)}}, "Accept", "application/json")
+	site.drain(t)
+	for _, m := range site.subjectItemsOn(t, addr)["mail"] {
+		if m["template"] == "newsletter-welcome" && m["status"] == mail.Sent {
+			t.Errorf("BUG: the welcome (class marketing) of a subscription restricted for %s was sent when it was confirmed: "+
+				"internal/newsletter Confirm writes the job without the subscription's restrictedAt, so the mailer (which decides by the job's flag alone) sends it; job %v restrictedAt %v",
+				id, m["pk"], m[record.AttrRestricted])
+		}
+	}
+}
