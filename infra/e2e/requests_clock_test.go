@@ -11,6 +11,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -380,14 +381,8 @@ func TestRequestClockDigestAndOverdue(t *testing.T) {
 			t.Errorf("%s: want one digest on %s listing %s, got %d", c.name, today, id, len(got))
 			continue
 		}
-		var line string
-		for _, l := range strings.Split(got[0], "\n") {
-			if strings.Contains(l, id) {
-				line = l
-			}
-		}
-		if !strings.Contains(line, requests.Rectification) || !strings.Contains(line, c.state) {
-			t.Errorf("%s: the digest line should give the type and %q: %q", c.name, c.state, line)
+		if line := regexp.MustCompile(`(?m)^` + id + ` +` + requests.Rectification + ` +due ` + dueOn + ` +` + c.state + `\s*$`); !line.MatchString(got[0]) {
+			t.Errorf("%s: the digest should give %s's type, due date and %q on its line:\n%s", c.name, id, c.state, got[0])
 		}
 		for _, personal := range []string{addr, details, "@example.com"} {
 			if strings.Contains(strings.ToLower(got[0]), strings.ToLower(personal)) {
