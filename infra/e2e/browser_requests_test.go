@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -149,9 +148,37 @@ func TestBrowserAccessibilityRequestLinks(t *testing.T) {
 		p.axe("request download page (" + lang + ")")
 		p.buttons("request download page ("+lang+")", `form[action^="/requests/download"] button[type=submit]`, 2)
 
-		// The readable copy, from the bucket's link, shown in the browser.
-		page := copyFromBucket(t, download, "html")
-		p.copyPage("access copy from the bucket ("+lang+")", lang, page, 1)
+		// Each button leads to a page with the bucket's link (the page's CSP,
+		// form-action 'self', stops a form's redirect to the bucket): the
+		// first pressed by keyboard.
+		for i, format := range []string{"html", "json"} {
+			button := `form[action^="/requests/download"]:has(input[name="format"][value="` + format + `"]) button[type=submit]`
+			if i > 0 {
+				p.load("open the download link again", http.StatusOK, chromedp.Navigate(download))
+			}
+			if format == "html" {
+				p.tabTo(button)
+				p.load("press the "+format+" button with Enter", http.StatusOK, chromedp.KeyEvent(kb.Enter))
+			} else {
+				p.load("press the "+format+" button", http.StatusOK, chromedp.Click(chromedp.CSS(button)))
+			}
+			p.checkLang(lang)
+			p.axe("request download ready page, " + format + " (" + lang + ")")
+			var href string
+			p.eval(`(document.querySelector("main a") || {}).href || ""`, &href)
+			file := get(t, href)
+			if file.Status != http.StatusOK {
+				t.Fatalf("%s: the bucket's link for %s: %d", lang, format, file.Status)
+			}
+			if format == "json" {
+				if !strings.HasPrefix(strings.TrimSpace(file.Body), "{") {
+					t.Errorf("%s: the JSON copy: %.200s", lang, file.Body)
+				}
+				continue
+			}
+			// The readable copy, from the bucket's link, shown in the browser.
+			p.copyPage("access copy from the bucket ("+lang+")", lang, file.Body, 1)
+		}
 	}
 }
 
@@ -189,22 +216,6 @@ func TestBrowserAccessibilityRequestCopy(t *testing.T) {
 			p.copyPage(fmt.Sprintf("access copy, %s (%s)", c.name, lang), lang, string(cp.HTML), c.tables)
 		}
 	}
-}
-
-// copyFromBucket presses the download page's button for format (as a
-// client without a browser: the bucket answers with an attachment) and
-// fetches the copy from the bucket's link.
-func copyFromBucket(t *testing.T, link, format string) string {
-	t.Helper()
-	r := post(t, "/requests/download", url.Values{"token": {tokenOf(t, link)}, "format": {format}})
-	if r.Status != http.StatusSeeOther {
-		t.Fatalf("download: %d %s", r.Status, r.Body)
-	}
-	b := get(t, r.Header.Get("Location"))
-	if b.Status != http.StatusOK {
-		t.Fatalf("the bucket's link: %d", b.Status)
-	}
-	return b.Body
 }
 
 // copyPage serves a readable copy as a page of its own and checks it in the

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -289,9 +290,18 @@ func (s *Service) download(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Unavailable(err)
 	}
+	// A browser may not follow the button's form to the bucket: the page's
+	// CSP (form-action 'self') governs the redirect too. It gets a page
+	// with the bucket's link, which is a plain navigation.
+	if strings.Contains(strings.Join(r.Header.Values("Accept"), ","), "text/html") {
+		return web.Render(w, http.StatusOK, lang, t(lang, "download.title"), readyTmpl,
+			map[string]string{"Body": t(lang, "ready.body"), "URL": url, "Label": t(lang, "download."+format)})
+	}
 	http.Redirect(w, r, url, http.StatusSeeOther)
 	return nil
 }
+
+var readyTmpl = template.Must(template.New("ready").Parse(`<p>{{.Body}}</p><p><a href="{{.URL}}">{{.Label}}</a></p>`))
 
 // exportKey is where a request's copy in format is kept in the bucket.
 func exportKey(id, format string) string { return "access/" + id + "/copy." + format }

@@ -18,6 +18,7 @@ var texts = map[string]map[string]string{
 		"download.html": "Lataa luettava sivu (HTML)", "download.json": "Lataa koneluettava tiedosto (JSON)",
 		"link.title": "Linkki ei toimi", "link.invalid": "Linkki ei ole kelvollinen. Kopioi koko linkki viestistä.", "link.expired": "Linkki on vanhentunut. Voit tehdä uuden pyynnön.",
 		"link.gone": "Jäljennöstä ei enää ole. Voit tehdä uuden pyynnön.", "again": "Tee uusi pyyntö",
+		"ready.body": "Jäljennös on valmis. Lataa se alla olevasta linkistä. Linkki toimii 5 minuuttia; sen jälkeen paina painiketta uudelleen viestin linkin sivulla.",
 	},
 	"sv": {
 		"langs": "Språk", "form.title": "Begäran om dataskydd",
@@ -36,6 +37,7 @@ var texts = map[string]map[string]string{
 		"download.html": "Ladda ner den läsbara sidan (HTML)", "download.json": "Ladda ner den maskinläsbara filen (JSON)",
 		"link.title": "Länken fungerar inte", "link.invalid": "Länken är inte giltig. Kopiera hela länken från meddelandet.", "link.expired": "Länken har gått ut. Du kan göra en ny begäran.",
 		"link.gone": "Kopian finns inte längre. Du kan göra en ny begäran.", "again": "Gör en ny begäran",
+		"ready.body": "Kopian är klar. Ladda ner den med länken nedan. Länken fungerar i 5 minuter; därefter kan du trycka på knappen igen på sidan som länken i meddelandet öppnar.",
 	},
 	"en": {
 		"langs": "Language", "form.title": "Data protection request",
@@ -54,6 +56,7 @@ var texts = map[string]map[string]string{
 		"download.html": "Download the readable page (HTML)", "download.json": "Download the machine-readable file (JSON)",
 		"link.title": "The link does not work", "link.invalid": "The link is not valid. Copy the whole link from the message.", "link.expired": "The link has expired. You can make a new request.",
 		"link.gone": "The copy is no longer there. You can make a new request.", "again": "Make a new request",
+		"ready.body": "The copy is ready. Download it with the link below. The link works for 5 minutes; after that, press the button again on the page that the link in the message opens.",
 	},
 }
 
