@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/record"
+	"rekisteri/internal/subject"
 )
 
 // Entry is one event. Ref is an opaque id (a signup, mail or booking id).
@@ -18,6 +19,11 @@ type Entry struct {
 	Ref           string `dynamodbav:"ref,omitempty"`
 	List          string `dynamodbav:"list,omitempty"`
 	SubjectPrefix string `dynamodbav:"subjectPrefix,omitempty"`
+	// SubjectKey is the person the event concerns (pseudonymous, as in every
+	// table), so their access copy shows what was done with their data —
+	// the decryptions of their identity code for invoicing among it. Put
+	// derives SubjectPrefix from it for the log-style reader.
+	SubjectKey string `dynamodbav:"subjectKey,omitempty"`
 	// Actor is who did it, when a person did (staff tool), never a customer.
 	Actor string `dynamodbav:"actor,omitempty"`
 	At    string `dynamodbav:"at"`
@@ -37,6 +43,9 @@ const Kind = "audit"
 // long as the register's audit rule says (the record seam stamps it).
 func Put(recs *record.Catalogue, now time.Time, e Entry) (types.TransactWriteItem, error) {
 	e.At = now.UTC().Format(time.RFC3339Nano)
+	if e.SubjectKey != "" && e.SubjectPrefix == "" {
+		e.SubjectPrefix = subject.Prefix(e.SubjectKey)
+	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	pk := "AUDIT#" + now.UTC().Format("2006-01-02")

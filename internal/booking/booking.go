@@ -384,7 +384,7 @@ func (s *Service) notify(now time.Time, rec record, tmpl, to, lang, event string
 	if err != nil {
 		return mail.Job{}, nil, err
 	}
-	a, err := audit.Put(s.recs, now, audit.Entry{Event: event, Ref: rec.Reference, SubjectPrefix: subject.Prefix(rec.SubjectKey)})
+	a, err := audit.Put(s.recs, now, audit.Entry{Event: event, Ref: rec.Reference, SubjectKey: rec.SubjectKey})
 	if err != nil {
 		return mail.Job{}, nil, err
 	}

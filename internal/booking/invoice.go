@@ -19,7 +19,6 @@ import (
 	"rekisteri/internal/fieldcrypt"
 	seam "rekisteri/internal/record"
 	"rekisteri/internal/register"
-	"rekisteri/internal/subject"
 )
 
 type opener interface {
@@ -168,7 +167,7 @@ func (v *Invoicing) decrypt(ctx context.Context, r record) (string, error) {
 		return "", err
 	}
 	now := v.now()
-	a, err := audit.Put(v.recs, now, audit.Entry{Event: "hetu.decrypted", Ref: r.Reference, Actor: v.actor, SubjectPrefix: subject.Prefix(r.SubjectKey)})
+	a, err := audit.Put(v.recs, now, audit.Entry{Event: "hetu.decrypted", Ref: r.Reference, Actor: v.actor, SubjectKey: r.SubjectKey})
 	if err != nil {
 		return "", err
 	}

@@ -59,6 +59,10 @@ type Job struct {
 	CreatedAt    string `dynamodbav:"createdAt"`
 	SentAt       string `dynamodbav:"sentAt,omitempty"`
 	SESMessageID string `dynamodbav:"sesMessageId,omitempty"`
+	// RestrictedAt and RestrictedFor: the job is for a subject under
+	// restriction (Art. 18); the mailer withholds its list mail.
+	RestrictedAt  string `dynamodbav:"restrictedAt,omitempty"`
+	RestrictedFor string `dynamodbav:"restrictedFor,omitempty"`
 }
 
 // Kind is the declared record kind of an outbox job.

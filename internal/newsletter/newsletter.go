@@ -122,6 +122,10 @@ type subscription struct {
 	UnsubscribedAt string `dynamodbav:"unsubscribedAt,omitempty"`
 	LastActiveAt   string `dynamodbav:"lastActiveAt"`
 	Channel        string `dynamodbav:"channel"`
+	// The restriction (Art. 18) the requests function set, read so that
+	// the mail a restricted subscription causes carries it too.
+	RestrictedAt  string `dynamodbav:"restrictedAt,omitempty"`
+	RestrictedFor string `dynamodbav:"restrictedFor,omitempty"`
 }
 
 // consent is the receipt of one signup to one list (GDPR Art. 7(1)).
@@ -414,7 +418,7 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 				ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: stamp(now)}},
 			}},
 		)
-		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.confirmed", Ref: c.ID, List: sub.List, SubjectPrefix: subject.Prefix(c.Subject)})
+		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.confirmed", Ref: c.ID, List: sub.List, SubjectKey: c.Subject})
 		if err != nil {
 			return err
 		}
@@ -428,6 +432,14 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 	})
 	if err != nil {
 		return err
+	}
+	// A restricted subscriber may still confirm, but the welcome (list
+	// mail) carries the restriction, and the mailer withholds it.
+	for _, sub := range todo {
+		if sub.RestrictedAt != "" {
+			job.RestrictedAt, job.RestrictedFor = sub.RestrictedAt, sub.RestrictedFor
+			break
+		}
 	}
 	jput, err := mail.Put(s.recs, job)
 	if err != nil {
@@ -500,7 +512,7 @@ func (s *Service) unsubscribeOnce(ctx context.Context, c token.Claims, channel s
 				}),
 			}},
 		)
-		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.withdrawn", Ref: sub.SignupID, List: l, SubjectPrefix: subject.Prefix(c.Subject)})
+		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.withdrawn", Ref: sub.SignupID, List: l, SubjectKey: c.Subject})
 		if err != nil {
 			return err
 		}

@@ -55,7 +55,7 @@ func (s *Service) Receive(ctx context.Context, in Intake) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	entry, err := audit.Put(s.recs, now, audit.Entry{Event: "request-received", Ref: req.ID(), SubjectPrefix: subject.Prefix(sk)})
+	entry, err := audit.Put(s.recs, now, audit.Entry{Event: "request-received", Ref: req.ID(), SubjectKey: sk})
 	if err != nil {
 		return Request{}, err
 	}
@@ -91,7 +91,7 @@ func (s *Service) Verify(ctx context.Context, id string) (Request, error) {
 		return Request{}, ErrNotFound
 	}
 	if opened {
-		if err := s.audit(ctx, audit.Entry{Event: "request-verified", Ref: req.ID(), SubjectPrefix: subject.Prefix(req.SubjectKey)}); err != nil {
+		if err := s.audit(ctx, audit.Entry{Event: "request-verified", Ref: req.ID(), SubjectKey: req.SubjectKey}); err != nil {
 			return Request{}, err
 		}
 	}
@@ -141,7 +141,7 @@ func (s *Service) send(ctx context.Context, req Request, jobID, to, tmpl string,
 	if err != nil {
 		return err
 	}
-	entry, err := audit.Put(s.recs, s.now(), audit.Entry{Event: event, Ref: req.ID(), SubjectPrefix: subject.Prefix(req.SubjectKey)})
+	entry, err := audit.Put(s.recs, s.now(), audit.Entry{Event: event, Ref: req.ID(), SubjectKey: req.SubjectKey})
 	if err != nil {
 		return err
 	}

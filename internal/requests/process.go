@@ -14,7 +14,6 @@ import (
 	"rekisteri/internal/audit"
 	"rekisteri/internal/recordstore"
 	"rekisteri/internal/sqsqueue"
-	"rekisteri/internal/subject"
 	"rekisteri/internal/token"
 )
 
@@ -108,14 +107,14 @@ func (s *Service) resolve(ctx context.Context, req *Request) error {
 		return err
 	}
 	*req = r
-	return s.audit(ctx, audit.Entry{Event: "request-resolved", Ref: req.ID(), SubjectPrefix: subject.Prefix(req.SubjectKey)})
+	return s.audit(ctx, audit.Entry{Event: "request-resolved", Ref: req.ID(), SubjectKey: req.SubjectKey})
 }
 
 func (s *Service) access(ctx context.Context, req *Request) error {
 	if err := s.step(ctx, req, "copy", func() (map[string]string, error) {
 		// The copy leaves out what this request itself made: the request
-		// (the person sent it), its own mails and its mail-budget count;
-		// earlier requests and their mails are in it.
+		// (the person sent it), its own mails, its audit entries and its
+		// mail-budget count; earlier requests and their traces are in it.
 		holdings, err := Collect(ctx, s.records, req.SubjectKey, func(table string, it map[string]types.AttributeValue) bool {
 			pk := str(it, "pk")
 			switch table {
@@ -123,6 +122,8 @@ func (s *Service) access(ctx context.Context, req *Request) error {
 				return pk == req.PK
 			case "mail":
 				return strings.HasPrefix(pk, "MAIL#request-") && strings.HasSuffix(pk, "."+req.ID())
+			case "audit":
+				return str(it, "ref") == req.ID()
 			}
 			return str(it, "kind") == "mail-budget" && strings.HasPrefix(pk, "MAILBUDGET#"+budgetID+"#")
 		})

@@ -10,7 +10,6 @@ import (
 
 	"rekisteri/internal/audit"
 	"rekisteri/internal/register"
-	"rekisteri/internal/subject"
 )
 
 // The workflows of erasure, restriction and its lifting, objection and
@@ -240,6 +239,6 @@ func (s *Service) lift(ctx context.Context, req *Request) error {
 		for _, c := range counts {
 			n += c
 		}
-		return map[string]string{"lifted": strconv.Itoa(n)}, s.audit(ctx, audit.Entry{Event: "restriction-lifted", Ref: req.ID(), SubjectPrefix: subject.Prefix(req.SubjectKey)})
+		return map[string]string{"lifted": strconv.Itoa(n)}, s.audit(ctx, audit.Entry{Event: "restriction-lifted", Ref: req.ID(), SubjectKey: req.SubjectKey})
 	})
 }
