@@ -68,7 +68,7 @@ func subjectRecords(p string) []held {
 			attrs: map[string]string{"name": "Maija", "email": "maija@example.fi", "createdAt": "2026-10-01T10:00:00Z"}},
 		{name: "older request", kind: "request", state: "resolved", table: "requests", pk: "REQUEST#old" + p, sk: "REQUEST",
 			attrs: map[string]string{"type": "access", "email": "maija@example.fi", "details": "vapaa teksti", "status": "resolved", "receivedAt": "2026-03-01T10:00:00Z", "resolvedAt": "2026-03-05T10:00:00Z"},
-			kept:  true, rule: "request-answered", reason: "request-evidence", gone: []string{"details"}},
+			kept:  true, rule: "request-answered", reason: "request-evidence", gone: []string{"email", "details"}},
 		{name: "this request", kind: "request", state: "open", table: "requests", pk: "REQUEST#this" + p, sk: "REQUEST",
 			attrs:   map[string]string{"type": "erasure", "email": "maija@example.fi", "details": "poistakaa", "status": "open", "receivedAt": "2026-12-01T09:00:00Z"},
 			skipped: true},
