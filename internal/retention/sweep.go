@@ -184,6 +184,12 @@ func (w *walk) table(ctx context.Context, table string) (more bool, err error) {
 		from = floor // TTL has purged anything older (a restriction takes its item out of TTL, and Lift re-dates it)
 	}
 	p := &r.Progress
+	if from >= r.UpTo && p.Table != table {
+		// Nothing can fall due in (from, upTo]: a run right after another
+		// reads nothing (on AWS even an empty Query costs half a read unit).
+		p.Done = append(p.Done, table)
+		return false, w.save(ctx)
+	}
 	if p.Table != table {
 		*p = Progress{Done: p.Done, Table: table, Day: dayOf(from)}
 	}
