@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/infra/local"
+	"rekisteri/infra/local/localtest"
 	"rekisteri/internal/dynamo"
 	rmail "rekisteri/internal/mail"
 	"rekisteri/internal/mailer"
 	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
-	"rekisteri/internal/register"
 	"rekisteri/internal/sqsqueue"
 )
 
@@ -29,36 +27,8 @@ import (
 // alone), with the record seam over its tables.
 func localStack(t *testing.T) (*local.Stack, *record.Catalogue) {
 	t.Helper()
-	ctx := context.Background()
-	root, _ := filepath.Abs("../..")
-	ddbURL, motoURL := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
-	if ddbURL == "" || motoURL == "" {
-		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = em.Stop() })
-		ddbURL, motoURL = em.DynamoDBURL, em.MotoURL
-	}
-	stack, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: fmt.Sprintf("mlr%d", time.Now().UnixNano()%1e6), PublicBaseURL: "http://127.0.0.1:1",
-		DynamoDBURL: ddbURL, MotoURL: motoURL, LogDir: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stack.Stop)
-	env := map[string]string{}
-	for _, fn := range stack.Env {
-		for k, v := range fn {
-			env[k] = v
-		}
-	}
-	cat, err := record.FromEnv(register.MustLoad("museum"), func(k string) (string, bool) { v, ok := env[k]; return v, ok }, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stack, cat
+	stack := localtest.Stack(t, "mlr")
+	return stack, localtest.Catalogue(t, stack, "museum")
 }
 
 // TestRestrictedSubjectGetsNoListMail writes outbox jobs into the deployed

@@ -4,8 +4,6 @@ package requests_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"rekisteri/infra/local"
-	"rekisteri/internal/record"
+	"rekisteri/infra/local/localtest"
 	"rekisteri/internal/recordstore"
-	"rekisteri/internal/register"
 	"rekisteri/internal/requests"
 )
 
@@ -25,36 +21,9 @@ import (
 // DynamoDB Local (the suite's emulators, or its own when run alone).
 func collectStore(t *testing.T) (*recordstore.Store, *dynamodb.Client) {
 	t.Helper()
-	ctx := context.Background()
-	root, _ := filepath.Abs("../..")
-	ddbURL, motoURL := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
-	if ddbURL == "" || motoURL == "" {
-		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = em.Stop() })
-		ddbURL, motoURL = em.DynamoDBURL, em.MotoURL
-	}
-	stack, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: fmt.Sprintf("col%d", time.Now().UnixNano()%1e6), PublicBaseURL: "http://127.0.0.1:1",
-		DynamoDBURL: ddbURL, MotoURL: motoURL, LogDir: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stack.Stop)
-	env := map[string]string{}
-	for _, fn := range stack.Env {
-		for k, v := range fn {
-			env[k] = v
-		}
-	}
-	cat, err := record.FromEnv(register.MustLoad("museum"), func(k string) (string, bool) { v, ok := env[k]; return v, ok }, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return recordstore.NewStore(stack.Clients().DynamoDB, cat), stack.Clients().DynamoDB
+	stack := localtest.Stack(t, "col")
+	db := stack.Clients().DynamoDB
+	return recordstore.NewStore(db, localtest.Catalogue(t, stack, "museum")), db
 }
 
 func colS(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }

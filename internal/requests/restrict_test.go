@@ -3,8 +3,6 @@ package requests_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -13,11 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"rekisteri/infra/local"
+	"rekisteri/infra/local/localtest"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
-	"rekisteri/internal/register"
 	"rekisteri/internal/requests"
 )
 
@@ -150,35 +147,8 @@ func TestRestrictThenLiftLeavesTheExceptions(t *testing.T) {
 // alone), as recordstore's tests get them.
 func eraseTables(t *testing.T) (*record.Catalogue, *dynamodb.Client) {
 	t.Helper()
-	ctx := context.Background()
-	root, _ := filepath.Abs("../..")
-	ddbURL, motoURL := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
-	if ddbURL == "" || motoURL == "" {
-		em, err := local.StartEmulators(ctx, local.EmulatorOptions{RepoRoot: root, LogDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = em.Stop() })
-		ddbURL, motoURL = em.DynamoDBURL, em.MotoURL
-	}
-	stack, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: fmt.Sprintf("era%d", time.Now().UnixNano()%1e6), PublicBaseURL: "http://127.0.0.1:1",
-		DynamoDBURL: ddbURL, MotoURL: motoURL, LogDir: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stack.Stop)
-	reg := register.MustLoad("museum")
-	tables := map[string]string{}
-	for _, fn := range stack.Env {
-		for _, name := range record.Tables(reg) {
-			if v := fn[record.EnvName(name)]; v != "" {
-				tables[name] = v
-			}
-		}
-	}
-	return record.MustCatalogue(reg, tables), stack.Clients().DynamoDB
+	stack := localtest.Stack(t, "era")
+	return localtest.Catalogue(t, stack, "museum"), stack.Clients().DynamoDB
 }
 
 func sAV(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
