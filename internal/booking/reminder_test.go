@@ -11,22 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"rekisteri/infra/local"
 	"rekisteri/infra/local/localtest"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/helsinki"
 	rmail "rekisteri/internal/mail"
-	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
 )
-
-// localStack is a local stack on the suite's emulators (its own when run
-// alone), with the record seam over its tables.
-func localStack(t *testing.T) (*local.Stack, *record.Catalogue) {
-	t.Helper()
-	stack := localtest.Stack(t, "bkr")
-	return stack, localtest.Catalogue(t, stack, "museum")
-}
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
@@ -37,7 +27,8 @@ func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Valu
 // leaves the reminder index; the other is reminded.
 func TestRestrictedBookingIsNotReminded(t *testing.T) {
 	ctx := context.Background()
-	stack, cat := localStack(t)
+	stack := localtest.Stack(t, "bkr")
+	cat := localtest.Catalogue(t, stack, "museum")
 	db := stack.Clients().DynamoDB
 	store := recordstore.NewStore(db, cat)
 	bookings := cat.Table("bookings")

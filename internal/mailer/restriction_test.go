@@ -23,14 +23,6 @@ import (
 	"rekisteri/internal/sqsqueue"
 )
 
-// localStack is a local stack on the suite's emulators (its own when run
-// alone), with the record seam over its tables.
-func localStack(t *testing.T) (*local.Stack, *record.Catalogue) {
-	t.Helper()
-	stack := localtest.Stack(t, "mlr")
-	return stack, localtest.Catalogue(t, stack, "museum")
-}
-
 // TestRestrictedSubjectGetsNoListMail writes outbox jobs into the deployed
 // mail table, restricts some through the record seam as the requests
 // function does, and hands their ids to the mailer function as its queue
@@ -38,7 +30,8 @@ func localStack(t *testing.T) (*local.Stack, *record.Catalogue) {
 // (marked, off byPending, not retried), the rest is sent.
 func TestRestrictedSubjectGetsNoListMail(t *testing.T) {
 	ctx := context.Background()
-	stack, cat := localStack(t)
+	stack := localtest.Stack(t, "mlr")
+	cat := localtest.Catalogue(t, stack, "museum")
 	db := stack.Clients().DynamoDB
 	store := recordstore.NewStore(db, cat)
 	run := time.Now().UnixNano()
