@@ -410,12 +410,10 @@ func reqOpen(ctx context.Context, root, logDir, base string, rep *reqReport, reg
 	bctx, cancel := context.WithTimeout(ctx, rep.Budget)
 	defer cancel()
 	for _, t := range reqFilled {
-		built, took, err := reqBuild(bctx, db, tpl, cat, size, t, &dirty)
+		now, took, err := reqBuild(bctx, db, tpl, cat, size, t, &dirty)
 		res.BuildTook += took
-		if built {
-			res.BuiltNow += took
-		}
-		res.Tables = append(res.Tables, reqTable{Declared: t, Name: deployed[t], Built: built})
+		res.BuiltNow += now
+		res.Tables = append(res.Tables, reqTable{Declared: t, Name: deployed[t], Built: now > 0})
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			res.Incomplete = fmt.Sprintf("building %s ran out of the %s budget", deployed[t], rep.Budget)
 			return e, nil
@@ -445,9 +443,9 @@ func reqOpen(ctx context.Context, root, logDir, base string, rep *reqReport, reg
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // reqBuild loads one declared table of one size up to size.N items, going on
-// from where an earlier build stopped. It reports whether it loaded anything
-// and the build time so far (earlier runs' included).
-func reqBuild(ctx context.Context, db *dynamodb.Client, tpl *local.Template, cat *record.Catalogue, size reqSize, declared string, dirty *bool) (bool, time.Duration, error) {
+// from where an earlier build stopped. It reports how long this run loaded
+// and the build time in all (earlier runs', and the sweep's, included).
+func reqBuild(ctx context.Context, db *dynamodb.Client, tpl *local.Template, cat *record.Catalogue, size reqSize, declared string, dirty *bool) (now, took time.Duration, err error) {
 	table := cat.Table(declared)
 	meta := sweepSize{Name: "requests-" + size.Name + "-" + declared, N: size.N}
 	from, to := 0, size.N
@@ -466,14 +464,13 @@ func reqBuild(ctx context.Context, db *dynamodb.Client, tpl *local.Template, cat
 	}
 	b, err := sweepMetaGet(ctx, db, meta)
 	if err != nil {
-		return false, 0, err
+		return 0, 0, err
 	}
-	took, built := b.BuildTook, false
+	took = b.BuildTook
 	if b.Loaded < to {
-		built = true
 		if b.Loaded == 0 {
 			if err := sweepEnsureTable(ctx, db, tpl, declared, table, true); err != nil {
-				return false, 0, err
+				return 0, 0, err
 			}
 		} else {
 			progress("requests %s: continuing the build of %s from %d items", size.Name, table, b.Loaded)
@@ -481,14 +478,15 @@ func reqBuild(ctx context.Context, db *dynamodb.Client, tpl *local.Template, cat
 		}
 		t0 := time.Now()
 		loaded, werr := write(ctx, from, to)
-		b.Loaded, b.BuildTook = loaded, b.BuildTook+time.Since(t0)
+		now = time.Since(t0)
+		b.Loaded, b.BuildTook = loaded, b.BuildTook+now
 		*dirty = true
 		if err := sweepMetaPut(context.WithoutCancel(ctx), db, meta, b); err != nil {
-			return true, b.BuildTook, err
+			return now, b.BuildTook, err
 		}
 		progress("requests %s: %s: %d of %d items, %s in all", size.Name, table, loaded, to, b.BuildTook.Round(time.Second))
 		if werr != nil {
-			return true, b.BuildTook, werr
+			return now, b.BuildTook, werr
 		}
 		took = b.BuildTook
 	} else {
@@ -498,23 +496,23 @@ func reqBuild(ctx context.Context, db *dynamodb.Client, tpl *local.Template, cat
 		due := sweepSize{Name: "requests-1m-bookings-due", N: sweepDue}
 		d, err := sweepMetaGet(ctx, db, due)
 		if err != nil {
-			return false, took, err
+			return now, took, err
 		}
 		if d.Loaded < sweepDue {
 			t0 := time.Now()
 			if _, err := sweepWrite(ctx, db, cat, table, -sweepDue, 0, false); err != nil {
-				return true, took, err
+				return now + time.Since(t0), took, err
 			}
 			d.Loaded, d.BuildTook = sweepDue, time.Since(t0)
+			now += d.BuildTook
 			*dirty = true
 			if err := sweepMetaPut(ctx, db, due, d); err != nil {
-				return true, took, err
+				return now, took, err
 			}
-			return true, took + d.BuildTook, nil
 		}
 		took += d.BuildTook
 	}
-	return built, took, nil
+	return now, took, nil
 }
 
 // reqWrite puts items [from, to) of gen into table with BatchWriteItem
@@ -872,7 +870,7 @@ func printRequests(w io.Writer, rep *reqReport) {
 			how = fmt.Sprintf("built now (%s this run, %s in all)", s.BuiltNow.Round(time.Second), s.BuildTook.Round(time.Second))
 		}
 		if s.Seeded != "" {
-			how += "; started from the sweep's kept tables"
+			how += "; started from the sweep's kept tables (its 1 M bookings)"
 		}
 		fmt.Fprintf(w, "  %s: %s; items (DescribeTable, counted in %s): %s; copied and started in %s; subject put back in ≤ %s; rows at this size took %s\n",
 			s.Size.Name, how, s.CountTook.Round(100*time.Millisecond), strings.Join(tabs, ", "), s.StartTook.Round(100*time.Millisecond), ms(s.RestoreTook), s.Took.Round(time.Second))
