@@ -134,7 +134,10 @@ func (s *Sweeper) run(ctx context.Context, continueID string, dry bool) (Report,
 		return Report{RunID: continueID, Done: true}, nil
 	}
 	if st.Run == nil {
-		st.Run = &Run{ID: newRunID(now), StartedAt: s.wall().UnixMilli(), UpTo: now.Unix(), Counts: map[string]*Count{}}
+		// A run sweeps up to the start of the current minute: runs within
+		// one minute of each other (a retry, the staff tool's "now" after the
+		// schedule) have nothing new to look at and make no Query at all.
+		st.Run = &Run{ID: newRunID(now), StartedAt: s.wall().UnixMilli(), UpTo: now.Truncate(time.Minute).Unix(), Counts: map[string]*Count{}}
 	}
 	w := &walk{s: s, st: &st, dry: dry, until: s.until(ctx), rep: Report{RunID: st.Run.ID, DryRun: dry, Rules: st.Run.Counts, Cursor: time.Unix(st.Run.UpTo, 0)}}
 	if dry {
