@@ -24,21 +24,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/infra/awsprobe"
 	"rekisteri/infra/local"
@@ -266,7 +260,7 @@ func sweepOne(ctx context.Context, cfg aws.Config, opt func(*dynamodb.Options), 
 			}
 		} else if b.Loaded > fillers { // a build that held size.N besides the due ones
 			progress("sweep %s: trimming %s to %d not due", size.Name, table, fillers)
-			if _, err := sweepWrite(ctx, db, cat, table, fillers, b.Loaded, true); err != nil {
+			if _, err := sweepWrite(ctx, db, table, fillers, b.Loaded, sweepGen(cat), true); err != nil {
 				return res, err
 			}
 			b.Loaded = fillers
@@ -275,7 +269,7 @@ func sweepOne(ctx context.Context, cfg aws.Config, opt func(*dynamodb.Options), 
 		}
 		t0 := time.Now()
 		bctx, cancel := context.WithTimeout(ctx, sweepBuildBudget)
-		loaded, err := sweepWrite(bctx, db, cat, table, b.Loaded, fillers, false)
+		loaded, err := sweepWrite(bctx, db, table, b.Loaded, fillers, sweepGen(cat), false)
 		cancel()
 		took := time.Since(t0)
 		res.BuildRate = float64(loaded-b.Loaded) / took.Seconds()
@@ -295,7 +289,7 @@ func sweepOne(ctx context.Context, cfg aws.Config, opt func(*dynamodb.Options), 
 	res.BuildTook = b.BuildTook
 	// The due items a previous run deleted come back, stamped the same way.
 	t0 := time.Now()
-	if _, err := sweepWrite(ctx, db, cat, table, -sweepDue, 0, false); err != nil {
+	if _, err := sweepWrite(ctx, db, table, -sweepDue, 0, sweepGen(cat), false); err != nil {
 		return res, err
 	}
 	res.RestoreTook = time.Since(t0)
@@ -324,7 +318,7 @@ func sweepOne(ctx context.Context, cfg aws.Config, opt func(*dynamodb.Options), 
 	}
 	// The Scan the formula is checked against: every run, over the whole
 	// table (the due items back in), paged as the formula says.
-	if _, err := sweepWrite(ctx, db, cat, table, -sweepDue, 0, false); err != nil {
+	if _, err := sweepWrite(ctx, db, table, -sweepDue, 0, sweepGen(cat), false); err != nil {
 		return res, err
 	}
 	if res.Scan, err = sweepScanTable(ctx, cfg, opt, table); err != nil {
@@ -359,309 +353,4 @@ func sweepRun(ctx context.Context, cfg aws.Config, opt func(*dynamodb.Options), 
 	}
 	progress("sweep: run at %s: %d read, %d removed, %.1f RCU in %d queries, %s", now.Format(time.RFC3339), r.Read, out.Removed, out.RCU, out.Queries, out.Took.Round(time.Millisecond))
 	return out, err
-}
-
-// sweepWrite puts (or with del deletes) items [from, to) (negative: the due
-// ones) with BatchWriteItem from parallel workers and returns up to where
-// every item is written.
-func sweepWrite(ctx context.Context, db *dynamodb.Client, cat *record.Catalogue, table string, from, to int, del bool) (int, error) {
-	var (
-		next, done atomic.Int64
-		wg         sync.WaitGroup
-		errs       = make([]error, sweepLoaders)
-		cur        = make([]int, sweepLoaders) // each worker's chunk in hand; to when it has none left
-		t0         = time.Now()
-	)
-	next.Store(int64(from))
-	for w := range cur {
-		cur[w] = from
-	}
-	stop := make(chan struct{})
-	go func() {
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				d := done.Load()
-				progress("sweep: loading %s: %d of %d items, %.0f items/s", table, d, to-from, float64(d)/time.Since(t0).Seconds())
-			}
-		}
-	}()
-	for w := range sweepLoaders {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				start := int(next.Add(25)) - 25
-				if start >= to {
-					cur[w] = to
-					return
-				}
-				cur[w] = start
-				end := min(start+25, to)
-				reqs := make([]types.WriteRequest, 0, end-start)
-				for i := start; i < end; i++ {
-					item, err := sweepItem(cat, i)
-					if err != nil {
-						errs[w] = err
-						return
-					}
-					if del {
-						reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"pk": item["pk"], "sk": item["sk"]}}})
-					} else {
-						reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
-					}
-				}
-				pending := map[string][]types.WriteRequest{table: reqs}
-				for attempt := 0; len(pending[table]) > 0; attempt++ {
-					if attempt > 0 {
-						time.Sleep(time.Duration(min(attempt, 6)) * 50 * time.Millisecond)
-					}
-					out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-					if err != nil {
-						errs[w] = err
-						return
-					}
-					pending = out.UnprocessedItems
-				}
-				done.Add(int64(end - start))
-			}
-		})
-	}
-	wg.Wait()
-	close(stop)
-	loaded := to // every chunk below each worker's last one is in
-	for _, c := range cur {
-		loaded = min(loaded, c)
-	}
-	if err := ctx.Err(); err != nil {
-		return loaded, err
-	}
-	return loaded, errors.Join(errs...)
-}
-
-// sweepItem is item i: i < 0 is one of the sweepDue items
-// due by sweepNow (the same in every table), i ≥ 0 one that is not due yet.
-// Each is a record of a kind the bookings table holds, with its attributes,
-// stamped from its declared rule.
-func sweepItem(cat *record.Catalogue, i int) (map[string]types.AttributeValue, error) {
-	due := i < 0
-	seed := uint64(i)
-	if due {
-		seed = uint64(-i) | 1<<62
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	ref := fmt.Sprintf("F%07d", i)
-	if due {
-		ref = fmt.Sprintf("D%06d", -i)
-	}
-	days := func(lo, hi int) int { return lo + rng.IntN(hi-lo+1) }
-	secs := func(d time.Duration) time.Duration {
-		return time.Duration(rng.Int64N(int64(d/time.Second))) * time.Second
-	}
-	day := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
-	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	resources := []string{"guided-tour", "workshop", "school-visit", "auditorium"}
-	resource := resources[rng.IntN(len(resources))]
-	h := fnv.New64a()
-	h.Write([]byte("subject:" + ref))
-	subject := fmt.Sprintf("%016x%016x", h.Sum64(), h.Sum64()^0x9e3779b97f4a7c15)
-	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	num := func(v int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(v)} }
-
-	// What a bookings table holds: mostly bookings (kept 6 years), identity
-	// codes of open bookings (12 months), capacity counters (30 days after
-	// their day) and per-address mail budgets (1 day).
-	p := rng.IntN(100)
-	kind, state := "booking", "any"
-	switch {
-	case due && p < 55, !due && p < 70:
-	case due && p < 75, !due && p < 85:
-		kind, state = "booking-hetu", "open"
-	case due && p < 95, !due && p < 99:
-		kind = "capacity"
-	default:
-		kind = "mail-budget"
-	}
-	item := map[string]types.AttributeValue{}
-	switch kind {
-	case "booking":
-		d := sweepNow.AddDate(-6, 0, days(1, 6*365+365)) // expires after now: up to a year ahead
-		if due {
-			d = sweepNow.AddDate(-6, 0, -days(0, sweepDueDays-1))
-		}
-		created := d.AddDate(0, 0, -days(3, 60)).Add(secs(24 * time.Hour))
-		item = map[string]types.AttributeValue{
-			"pk": s("BOOKING#" + ref), "sk": s("BOOKING"), "subjectKey": s(subject), "reference": s(ref),
-			"resource": s(resource), "date": s(day(d)), "start": s(fmt.Sprintf("%02d:00", 9+rng.IntN(8))), "end": s(fmt.Sprintf("%02d:30", 10+rng.IntN(8))),
-			"participants": num(1 + rng.IntN(30)), "firstName": s("Etunimi" + ref[1:4]), "lastName": s("Sukunimi" + ref[4:]),
-			"email": s(strings.ToLower(ref) + "@example.fi"), "phone": s(fmt.Sprintf("+35840%07d", rng.IntN(10_000_000))),
-			"organisation": s("Koulu " + ref[1:5]), "payment": s("invoice"), "street": s("Katu " + strconv.Itoa(1+rng.IntN(99))),
-			"postcode": s(fmt.Sprintf("%05d", rng.IntN(100_000))), "city": s("Helsinki"), "hetuGiven": &types.AttributeValueMemberBOOL{Value: rng.IntN(5) == 0},
-			"notes": s(strings.Repeat("lisätieto ", rng.IntN(8))), "lang": s("fi"), "status": s("confirmed"),
-			"createdAt": s(stamp(created)), "decidedAt": s(stamp(created.Add(secs(48 * time.Hour)))),
-		}
-	case "booking-hetu":
-		c := sweepNow.AddDate(0, -12, 0).Add(time.Hour + secs(364*24*time.Hour))
-		if due {
-			c = sweepNow.AddDate(0, -12, 0).Add(-secs(sweepDueDays * 24 * time.Hour))
-		}
-		item = map[string]types.AttributeValue{
-			"pk": s("BOOKING#" + ref), "sk": s("HETU"), "subjectKey": s(subject),
-			"sealed": s(fmt.Sprintf("v1.%016x%016x%016x%016x", rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64())), "createdAt": s(stamp(c)),
-		}
-	case "capacity":
-		d := sweepNow.AddDate(0, 0, -30+days(1, 395))
-		if due {
-			d = sweepNow.AddDate(0, 0, -30-days(0, sweepDueDays-1))
-		}
-		item = map[string]types.AttributeValue{
-			"pk": s("CAP#" + resource + "#" + day(d)), "sk": s("SLOT#" + ref), "used": num(rng.IntN(40)), "date": s(day(d)),
-		}
-	case "mail-budget":
-		w := sweepNow.Add(-secs(23 * time.Hour))
-		if due {
-			w = sweepNow.AddDate(0, 0, -1).Add(-secs(sweepDueDays * 24 * time.Hour))
-		}
-		item = map[string]types.AttributeValue{
-			"pk": s("MAILBUDGET#" + subject), "sk": s("BUDGET"), "subjectKey": s(subject), "mails": num(1 + rng.IntN(3)), "windowStart": s(stamp(w)),
-		}
-	}
-	if err := cat.Stamp(kind, state, item); err != nil {
-		return nil, err
-	}
-	// The sweep's clock decides: check the stamp put the item where meant.
-	exp, _ := strconv.ParseInt(item[record.AttrExpiresAt].(*types.AttributeValueMemberN).Value, 10, 64)
-	if isDue := exp <= sweepNow.Unix(); isDue != due || (due && exp <= sweepNow.AddDate(0, 0, -sweepDueDays-1).Unix()) {
-		return nil, fmt.Errorf("generator: %s %s expires %s: due=%v, meant due=%v", kind, ref, time.Unix(exp, 0).UTC(), isDue, due)
-	}
-	return item, nil
-}
-
-// sweepDBFile is DynamoDB Local's database with -sharedDb.
-const sweepDBFile = "shared-local-instance.db"
-
-// sweepCopy copies a file through a temporary name, so a copy cut short is
-// never taken for the whole.
-func sweepCopy(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to + ".part")
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Rename(to+".part", to)
-}
-
-// The meta table records how far each table's build got.
-const sweepMeta = "sweep-meta"
-
-func sweepEnsureMeta(ctx context.Context, db *dynamodb.Client) error {
-	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(sweepMeta),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-	})
-	var inUse *types.ResourceInUseException
-	if errors.As(err, &inUse) {
-		return nil
-	}
-	return err
-}
-
-// sweepBuild is how far a table's build got: items [0, Loaded) are in it,
-// loaded in BuildTook so far.
-type sweepBuild struct {
-	N, Loaded int
-	BuildTook time.Duration
-}
-
-func sweepMetaGet(ctx context.Context, db *dynamodb.Client, size sweepSize) (sweepBuild, error) {
-	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(sweepMeta), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: size.Name}}, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return sweepBuild{}, err
-	}
-	num := func(name string) int64 {
-		v, _ := out.Item[name].(*types.AttributeValueMemberN)
-		if v == nil {
-			return 0
-		}
-		x, _ := strconv.ParseFloat(v.Value, 64)
-		return int64(x)
-	}
-	b := sweepBuild{N: int(num("n")), Loaded: int(num("loaded")), BuildTook: time.Duration(num("buildMs")) * time.Millisecond}
-	if b.N != size.N {
-		return sweepBuild{}, nil
-	}
-	return b, nil
-}
-
-func sweepMetaPut(ctx context.Context, db *dynamodb.Client, size sweepSize, b sweepBuild) error {
-	n := func(v int64) types.AttributeValue {
-		return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-	}
-	item := map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: size.Name}, "n": n(int64(size.N)), "loaded": n(int64(b.Loaded)), "buildMs": n(b.BuildTook.Milliseconds()),
-	}
-	_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(sweepMeta), Item: item})
-	return err
-}
-
-// sweepEnsureTable creates table with the schema template.yaml gives the
-// declared table; fresh drops it first, else an existing one is kept.
-func sweepEnsureTable(ctx context.Context, db *dynamodb.Client, tpl *local.Template, declared, table string, fresh bool) error {
-	logical := strings.ToUpper(declared[:1]) + declared[1:] + "Table"
-	r, ok := tpl.Resources[logical]
-	if !ok || r.Type != "AWS::DynamoDB::Table" {
-		return fmt.Errorf("template.yaml has no table %s for %s", logical, declared)
-	}
-	if fresh {
-		_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)})
-		var nf *types.ResourceNotFoundException
-		if err != nil && !errors.As(err, &nf) {
-			return err
-		}
-	}
-	str := func(v any) string { s, _ := v.(string); return s }
-	list := func(v any) []any { l, _ := v.([]any); return l }
-	m := func(v any) map[string]any { x, _ := v.(map[string]any); return x }
-	keys := func(v any) []types.KeySchemaElement {
-		var out []types.KeySchemaElement
-		for _, k := range list(v) {
-			out = append(out, types.KeySchemaElement{AttributeName: aws.String(str(m(k)["AttributeName"])), KeyType: types.KeyType(str(m(k)["KeyType"]))})
-		}
-		return out
-	}
-	p := r.Properties
-	in := &dynamodb.CreateTableInput{TableName: aws.String(table), BillingMode: types.BillingModePayPerRequest, KeySchema: keys(p["KeySchema"])}
-	for _, a := range list(p["AttributeDefinitions"]) {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
-			AttributeName: aws.String(str(m(a)["AttributeName"])), AttributeType: types.ScalarAttributeType(str(m(a)["AttributeType"]))})
-	}
-	for _, g := range list(p["GlobalSecondaryIndexes"]) {
-		pr := &types.Projection{ProjectionType: types.ProjectionType(str(m(m(g)["Projection"])["ProjectionType"]))}
-		for _, a := range list(m(m(g)["Projection"])["NonKeyAttributes"]) {
-			pr.NonKeyAttributes = append(pr.NonKeyAttributes, str(a))
-		}
-		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
-			IndexName: aws.String(str(m(g)["IndexName"])), KeySchema: keys(m(g)["KeySchema"]), Projection: pr})
-	}
-	_, err := db.CreateTable(ctx, in)
-	var inUse *types.ResourceInUseException
-	if !fresh && errors.As(err, &inUse) {
-		return nil
-	}
-	return err
 }
