@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"rekisteri/internal/booking"
 	"rekisteri/internal/fieldcrypt"
@@ -157,6 +159,15 @@ func TestRequestAccessCopy(t *testing.T) {
 		}
 	}
 	page := fetchCopy(t, addr, "html")
+	// At rest the copy is encrypted with the stack's own key (SSE-KMS).
+	reqs0 := subjectItems(t, addr)["request"]
+	id0 := strings.TrimPrefix(at(t, reqs0, 0)["pk"].(string), "REQUEST#")
+	head, err := stack.Clients().S3.HeadObject(context.Background(), &s3.HeadObjectInput{
+		Bucket: aws.String(stack.Resolve("ExportsBucket")), Key: aws.String(requests.ExportKey(id0, "json")),
+	})
+	if err != nil || head.ServerSideEncryption != s3types.ServerSideEncryptionAwsKms || !strings.HasSuffix(aws.ToString(head.SSEKMSKeyId), stack.Resolve("DataKey")) {
+		t.Errorf("the copy at rest: %v, encryption %q with key %q; want aws:kms with DataKey %s", err, head.ServerSideEncryption, aws.ToString(head.SSEKMSKeyId), stack.Resolve("DataKey"))
+	}
 	reg := register.MustLoad("museum")
 	newsletterPurpose, _ := reg.Purpose("newsletter")
 	for _, want := range []string{newsletterPurpose.Name.In("en"), reg.Authority.Name.In("en"), reg.Authority.URL, reg.Retention("subscription", "active").Text.In("en")} {

@@ -172,6 +172,24 @@ func (s *Stack) create(ctx context.Context, name string, r Resource) error {
 			return err
 		}
 		s.resources[name] = physical{ref: bucket, attrs: map[string]string{"Arn": "arn:aws:s3:::" + bucket}}
+		// The template's default encryption, so a copy made locally is
+		// encrypted at rest with the stack's key as a deployed one is.
+		for _, rule := range asList(asMap(asMap(r.Properties["BucketEncryption"]))["ServerSideEncryptionConfiguration"]) {
+			def := asMap(asMap(rule)["ServerSideEncryptionByDefault"])
+			if s.str(def["SSEAlgorithm"]) == "" {
+				continue
+			}
+			by := &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryption(s.str(def["SSEAlgorithm"]))}
+			if k := s.str(def["KMSMasterKeyID"]); k != "" {
+				by.KMSMasterKeyID = aws.String(k)
+			}
+			if _, err := s.clients.S3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(bucket),
+				ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
+					ApplyServerSideEncryptionByDefault: by, BucketKeyEnabled: aws.Bool(true),
+				}}}}); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

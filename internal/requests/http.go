@@ -282,7 +282,7 @@ func (s *Service) download(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.linkError(w, r, lang, err)
 	}
-	key := exportKey(req.ID(), format)
+	key := ExportKey(req.ID(), format)
 	if !slices.Contains(req.Exports, key) {
 		return s.linkError(w, r, lang, ErrCopyGone)
 	}
@@ -304,4 +304,5 @@ func (s *Service) download(w http.ResponseWriter, r *http.Request) error {
 var readyTmpl = template.Must(template.New("ready").Parse(`<p>{{.Body}}</p><p><a href="{{.URL}}">{{.Label}}</a></p>`))
 
 // exportKey is where a request's copy in format is kept in the bucket.
-func exportKey(id, format string) string { return "access/" + id + "/copy." + format }
+// ExportKey is where a request's copy in format (html, json) is kept.
+func ExportKey(id, format string) string { return "access/" + id + "/copy." + format }

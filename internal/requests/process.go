@@ -139,7 +139,7 @@ func (s *Service) access(ctx context.Context, req *Request) error {
 			if format == "json" {
 				ctype = "application/json"
 			}
-			key := exportKey(req.ID(), format)
+			key := ExportKey(req.ID(), format)
 			if err := s.exports.Put(ctx, key, ctype, body); err != nil {
 				return nil, err
 			}
