@@ -5,9 +5,11 @@
 package register
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -18,7 +20,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-//go:embed *.yaml
+//go:generate go run ./gen
+
+// files holds each register's <id>.yaml, the declaration people edit, and
+// <id>.json, generated from it by `go generate ./internal/register` and
+// committed. Load decodes the JSON: encoding/json reads it several times
+// faster than yaml.v3 reads the YAML, and every cold start loads it.
+// TestJSONIsCurrent fails when a .json is stale, and Load refuses one
+// generated from other YAML bytes than those embedded.
+//
+//go:embed *.yaml *.json
 var files embed.FS
 
 // Languages the notices, forms and mail are written in; the first is the default.
@@ -183,13 +194,36 @@ type MailBudget struct {
 type Window struct{ time.Duration }
 
 // UnmarshalYAML reads a positive Go duration.
-func (w *Window) UnmarshalYAML(n *yaml.Node) error {
-	d, err := time.ParseDuration(strings.TrimSpace(n.Value))
+func (w *Window) UnmarshalYAML(n *yaml.Node) error { return w.parse(n.Value) }
+
+func (w *Window) parse(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil || d <= 0 {
-		return fmt.Errorf("window %q: want a positive duration such as 1h or 10m", n.Value)
+		return fmt.Errorf("window %q: want a positive duration such as 1h or 10m", s)
 	}
 	w.Duration = d
 	return nil
+}
+
+// MarshalJSON writes the window as a Go duration ("1h0m0s"), or null when
+// none was declared.
+func (w Window) MarshalJSON() ([]byte, error) {
+	if w.Duration == 0 {
+		return []byte("null"), nil
+	}
+	return json.Marshal(w.Duration.String())
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (w *Window) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("window %s: %w", b, err)
+	}
+	return w.parse(s)
 }
 
 // MailBudget returns the declared mail budget with id.
@@ -317,8 +351,41 @@ type Period struct {
 }
 
 // UnmarshalYAML reads "7d", "12m" or "3y".
-func (p *Period) UnmarshalYAML(n *yaml.Node) error {
-	s := strings.TrimSpace(n.Value)
+func (p *Period) UnmarshalYAML(n *yaml.Node) error { return p.parse(n.Value) }
+
+// MarshalJSON writes the period as the YAML declares it ("7d", "12m", "3y"),
+// or null when none was declared.
+func (p Period) MarshalJSON() ([]byte, error) {
+	var s string
+	switch {
+	case p.IsZero():
+		return []byte("null"), nil
+	case p.Months == 0 && p.Years == 0 && p.Days > 0:
+		s = strconv.Itoa(p.Days) + "d"
+	case p.Days == 0 && p.Years == 0 && p.Months > 0:
+		s = strconv.Itoa(p.Months) + "m"
+	case p.Days == 0 && p.Months == 0 && p.Years > 0:
+		s = strconv.Itoa(p.Years) + "y"
+	default:
+		return nil, fmt.Errorf("period %+v: not one positive number of days, months or years", p)
+	}
+	return json.Marshal(s)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (p *Period) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("period %s: %w", b, err)
+	}
+	return p.parse(s)
+}
+
+func (p *Period) parse(s string) error {
+	s = strings.TrimSpace(s)
 	if len(s) < 2 {
 		return fmt.Errorf("period %q: want a number and d, m or y", s)
 	}
@@ -390,23 +457,85 @@ func (r *Register) Retention(kind, when string) Rule {
 	panic(fmt.Sprintf("register %s declares no retention for %s in state %s", r.ID, kind, when))
 }
 
-// Load reads the declaration of register id.
+// Load reads the declaration of register id: the JSON generated from its
+// YAML. Its version is still the hash of the YAML bytes, which are embedded
+// for that and never parsed here.
 func Load(id string) (*Register, error) {
 	raw, err := files.ReadFile(id + ".yaml")
 	if err != nil {
 		return nil, fmt.Errorf("register %s: %w", id, err)
 	}
-	var r Register
-	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("register %s: %w", id, err)
+	js, err := files.ReadFile(id + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("register %s: %w (run go generate ./internal/register)", id, err)
 	}
-	r.version = shortHash(string(raw))
+	return decodeJSON(id, raw, js)
+}
+
+// decodeJSON decodes js, the JSON generated from raw, the YAML of register id.
+func decodeJSON(id string, raw, js []byte) (*Register, error) {
+	var g generated
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&g); err != nil {
+		return nil, fmt.Errorf("register %s: %s.json: %w (run go generate ./internal/register)", id, id, err)
+	}
+	sum := sha256.Sum256(raw)
+	if g.Source != hex.EncodeToString(sum[:]) || g.Register == nil {
+		return nil, fmt.Errorf("register %s: %s.json was not generated from this %s.yaml: run go generate ./internal/register", id, id, id)
+	}
+	r := g.Register
+	r.version = g.Source[:12] // shortHash(string(raw)), hashed once
 	if err := r.validate(); err != nil {
 		return nil, fmt.Errorf("register %s: %w", id, err)
 	}
+	return r, nil
+}
+
+// generated is the form of <id>.json: the declaration as decoded from the
+// YAML, and the SHA-256 of the YAML bytes it was decoded from.
+type generated struct {
+	Note     string
+	Source   string
+	Register *Register
+}
+
+const generatedNote = "Generated from the .yaml of the same name by `go generate ./internal/register`: edit that, not this."
+
+// decodeYAML decodes and validates a declaration as written in YAML.
+func decodeYAML(raw []byte) (*Register, error) {
+	var r Register
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r); err != nil {
+		return nil, err
+	}
+	r.version = shortHash(string(raw))
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
 	return &r, nil
+}
+
+// GenerateJSON returns the <id>.json that Load decodes, generated from the
+// declaration <id>.yaml holds (raw): the YAML decoded as Load once decoded
+// it, validated, and written as indented JSON (keys in a fixed order, so the
+// same YAML always gives the same bytes). Package gen writes it for
+// `go generate ./internal/register`.
+func GenerateJSON(raw []byte) ([]byte, error) {
+	r, err := decodeYAML(raw)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(raw)
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "\t")
+	if err := enc.Encode(generated{Note: generatedNote, Source: hex.EncodeToString(sum[:]), Register: r}); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // MustLoad is Load for the embedded declarations, which tests prove valid.
