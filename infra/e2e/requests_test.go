@@ -255,7 +255,7 @@ func TestRequestErasureKeepsOnlyWhatTheLawRequires(t *testing.T) {
 		t.Fatalf("the subscription and the mail log must be gone: %v", left)
 	}
 	consent := at(t, left["consent"], 0)
-	if consent["withdrawnAt"] == nil || consent[record.AttrExpiryRule] != "consent-evidence" || consent[record.AttrRestrictedFor] != "consent-evidence" {
+	if consent["withdrawnAt"] == nil || consent["withdrawalChannel"] != "erasure-request" || consent[record.AttrExpiryRule] != "consent-evidence" || consent[record.AttrRestrictedFor] != "consent-evidence" {
 		t.Fatalf("the consent receipt is kept as evidence, withdrawn and restricted: %v", consent)
 	}
 	var erasure map[string]any

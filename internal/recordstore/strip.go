@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 
@@ -103,9 +104,9 @@ func (s *Store) Strip(ctx context.Context, declared string, k Key, attrs []strin
 // record.Catalogue.Enter's change for it (new expiresAt, expiryBucket,
 // purgeAt, expiryRule), and attr, when given, is set to at, the time the
 // rule counts from (what ch was computed with). An item no longer there is
-// not an error. Restamping sets purgeAt: restrict after it, not before, to
+// not an error. extra, if given, are attributes set with it. Restamping sets purgeAt: restrict after it, not before, to
 // keep a kept record out of TTL's reach.
-func (s *Store) Restamp(ctx context.Context, declared string, k Key, ch record.Change, attr string, at time.Time) error {
+func (s *Store) Restamp(ctx context.Context, declared string, k Key, ch record.Change, attr string, at time.Time, extra ...map[string]string) error {
 	table, err := s.table(declared)
 	if err != nil {
 		return err
@@ -124,6 +125,30 @@ func (s *Store) Restamp(ctx context.Context, declared string, k Key, ch record.C
 		set = "#at = :at"
 		in.ExpressionAttributeNames = map[string]string{"#at": attr}
 		vals = map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: at.UTC().Format(time.RFC3339)}}
+	}
+	if len(extra) > 0 && len(extra[0]) > 0 {
+		if in.ExpressionAttributeNames == nil {
+			in.ExpressionAttributeNames = map[string]string{}
+		}
+		if vals == nil {
+			vals = map[string]types.AttributeValue{}
+		}
+		names := make([]string, 0, len(extra[0]))
+		for a := range extra[0] {
+			names = append(names, a)
+		}
+		sort.Strings(names)
+		if err := notEnvelope("restamping", names); err != nil {
+			return err
+		}
+		for i, a := range names {
+			n, p := "#s"+strconv.Itoa(i), ":s"+strconv.Itoa(i)
+			in.ExpressionAttributeNames[n], vals[p] = a, &types.AttributeValueMemberS{Value: extra[0][a]}
+			if set != "" {
+				set += ", "
+			}
+			set += n + " = " + p
+		}
 	}
 	expr := ch.Expression(set, "")
 	if expr == "" {

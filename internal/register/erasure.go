@@ -27,6 +27,9 @@ type Erasure struct {
 	Remove    []string `yaml:"remove"`
 	Enter     string   `yaml:"enter"`
 	At        string   `yaml:"at"`
+	// Set are attributes a kept record gets on entering (the withdrawal
+	// channel of a consent withdrawn by the erasure).
+	Set map[string]string `yaml:"set"`
 }
 
 // Objection says what an objection to direct marketing (Art. 21(2)–(3))
@@ -94,6 +97,13 @@ func (r *Register) validateErasure() error {
 			if e.At != "" && !slices.Contains(k.Attributes, e.At) {
 				return fmt.Errorf("record %s: erasure stamps undeclared attribute %q", k.Kind, e.At)
 			}
+			for a := range e.Set {
+				if !slices.Contains(k.Attributes, a) || slices.Contains([]string{"pk", "sk", "kind", "subjectKey"}, a) {
+					return fmt.Errorf("record %s: erasure sets %q, not a declared attribute of its own", k.Kind, a)
+				}
+			}
+		} else if len(e.Set) > 0 {
+			return fmt.Errorf("record %s: erasure sets attributes without entering a state", k.Kind)
 		}
 	}
 	for _, k := range r.Records {

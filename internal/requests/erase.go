@@ -221,7 +221,7 @@ func (e *Eraser) keep(ctx context.Context, p planned, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if err := e.st.Restamp(ctx, p.table, h.Key, ch, p.rule.At, now); err != nil {
+		if err := e.st.Restamp(ctx, p.table, h.Key, ch, p.rule.At, now, p.rule.Set); err != nil {
 			return err
 		}
 		restamped = true

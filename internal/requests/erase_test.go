@@ -213,6 +213,9 @@ func TestEraseKeepsOnlyTheDeclaredExceptions(t *testing.T) {
 	}
 	t.Run("consent evidence counts 3 years from the erasure", func(t *testing.T) {
 		it := getItem(t, cat, db, "subscribers", "SUB#a", "CONSENT#openings#s1")
+		if sOf(it["withdrawalChannel"]) != "erasure-request" {
+			t.Errorf("the withdrawal channel of a consent ended by erasure: %q", sOf(it["withdrawalChannel"]))
+		}
 		want := dynamo.Expires(eraseNow.AddDate(3, 0, 0), "SUB#a")
 		if n, _ := it["expiresAt"].(*types.AttributeValueMemberN); n == nil || n.Value != fmt.Sprint(want.ExpiresAt) || sOf(it["expiryBucket"]) != want.ExpiryBucket {
 			t.Errorf("expiry %v in %s, want %+v", it["expiresAt"], sOf(it["expiryBucket"]), want)
