@@ -286,7 +286,9 @@ func (l List) ConsentVersion(lang string) string {
 
 // RecordKind is a kind of stored item: where it lives, what it holds, how long.
 type RecordKind struct {
-	Kind       string   `yaml:"kind"`
+	Kind string `yaml:"kind"`
+	// Name is what a person reading their access copy or a reply calls it.
+	Name       Text     `yaml:"name"`
 	Table      string   `yaml:"table"`
 	Purposes   []string `yaml:"purposes"`
 	Attributes []string `yaml:"attributes"`
@@ -648,6 +650,9 @@ func (r *Register) validate() error {
 		}
 		if len(k.Retention) == 0 {
 			return fmt.Errorf("record %s: no retention rule", k.Kind)
+		}
+		if err := complete(k.Name, "name of record kind "+k.Kind); err != nil {
+			return err
 		}
 		for _, rule := range k.Retention {
 			if !rule.Keep.IsZero() && !slices.Contains(k.Attributes, rule.After) {

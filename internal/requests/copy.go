@@ -99,23 +99,6 @@ var rightTexts = []struct {
 	{"withdraw", tri{"Oikeus peruuttaa suostumus milloin tahansa (7 artiklan 3 kohta)", "Rätt att när som helst återkalla samtycke (artikel 7.3)", "Right to withdraw consent at any time (Article 7(3))"}},
 }
 
-// kindNames name the record kinds on the page (the declaration names none).
-var kindNames = map[string]tri{
-	"subscription":      {"Postituslistan tilaus", "Prenumeration", "Mailing-list subscription"},
-	"consent":           {"Suostumuksen tiedot", "Uppgifter om samtycke", "Consent receipt"},
-	"signup-request":    {"Toiselta lomakkeelta tullut tilauspyyntö", "Beställning från ett annat formulär", "Signup from another form"},
-	"feedback-answer":   {"Kyselyvastaus", "Enkätsvar", "Survey answer"},
-	"feedback-text":     {"Vapaamuotoinen palaute", "Fritt formulerad respons", "Free-text feedback"},
-	"feedback-contact":  {"Vastauspyynnön yhteystiedot", "Kontaktuppgifter för svar", "Contact details for a reply"},
-	"booking":           {"Varaus", "Bokning", "Booking"},
-	"booking-hetu":      {"Henkilötunnus laskutusta varten", "Personbeteckning för fakturering", "Identity code for invoicing"},
-	"mail":              {"Lähetetty viesti", "Skickat meddelande", "Mail sent"},
-	"mail-budget":       {"Viestilaskuri", "Meddelanderäknare", "Mail counter"},
-	"request":           {"Tietosuojapyyntö", "Begäran om dataskydd", "Data protection request"},
-	"audit":             {"Tapahtumaloki", "Händelselogg", "Audit log entry"},
-	"retention-receipt": {"Poistoajon kuitti", "Kvitto för rensning", "Retention receipt"},
-}
-
 // copyJSON is the JSON file; its field names are stable (CopyFormat).
 type copyJSON struct {
 	Format      string     `json:"format"`
@@ -271,11 +254,7 @@ func newPage(reg *register.Register, lang, id string, now time.Time) *page {
 
 // kind is the block of a kind held.
 func (p *page) kind(k register.RecordKind) block {
-	name := k.Kind
-	if n, ok := kindNames[k.Kind]; ok {
-		name = n[p.li]
-	}
-	return p.block("kind-"+k.Kind, name, k.Purposes, k.Retention)
+	return p.block("kind-"+k.Kind, kindName(k, p.Lang), k.Purposes, k.Retention)
 }
 
 // generalPurposes are the register's general information for a copy with
@@ -411,3 +390,11 @@ th,td{border:1px solid #666;padding:.25rem .5rem;text-align:left;vertical-align:
 </body>
 </html>
 `))
+
+// kindName is what a person calls a record kind, from the declaration.
+func kindName(k register.RecordKind, lang string) string {
+	if n := k.Name.In(lang); n != "" {
+		return n
+	}
+	return k.Kind
+}

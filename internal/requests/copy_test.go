@@ -243,7 +243,7 @@ func TestCopyInEachLanguage(t *testing.T) {
 			}
 			checkCopyPage(t, string(cp.HTML), tc.want)
 			page := pageText(string(cp.HTML))
-			if !strings.Contains(page, tc.title) || !strings.Contains(page, kindNames["booking"][langIndex(tc.want)]) ||
+			if !strings.Contains(page, tc.title) || !strings.Contains(page, mustKind(t, reg, "booking").Name.In(tc.want)) ||
 				!strings.Contains(page, reg.Name.In(tc.want)) {
 				t.Errorf("the page is not in %s", tc.want)
 			}
@@ -325,4 +325,13 @@ func TestPlainValues(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustKind(t *testing.T, reg *register.Register, kind string) register.RecordKind {
+	t.Helper()
+	k, ok := reg.Record(kind)
+	if !ok {
+		t.Fatalf("no kind %s", kind)
+	}
+	return k
 }

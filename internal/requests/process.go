@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 
 	"rekisteri/internal/audit"
 	"rekisteri/internal/recordstore"
+	"rekisteri/internal/register"
 	"rekisteri/internal/sqsqueue"
 	"rekisteri/internal/token"
 )
@@ -176,16 +176,15 @@ func (s *Service) access(ctx context.Context, req *Request) error {
 	return s.resolve(ctx, req)
 }
 
-// countLine is "kind n, kind n" in a stable order, from outcome entries
-// with the prefix.
-func countLine(outcome map[string]string, prefix string) string {
+// countLine is "name n, name n" in the declaration's order and lang, from
+// the outcome entries with the prefix.
+func countLine(reg *register.Register, outcome map[string]string, prefix, lang string) string {
 	var parts []string
-	for k, v := range outcome {
-		if kind, ok := strings.CutPrefix(k, prefix); ok && v != "0" {
-			parts = append(parts, kind+" "+v)
+	for _, k := range reg.Records {
+		if v := outcome[prefix+k.Kind]; v != "" && v != "0" {
+			parts = append(parts, kindName(k, lang)+" "+v)
 		}
 	}
-	sort.Strings(parts)
 	return strings.Join(parts, ", ")
 }
 

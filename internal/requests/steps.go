@@ -55,7 +55,7 @@ func (s *Service) erase(ctx context.Context, req *Request) error {
 	}
 	if err := s.step(ctx, req, "replied", func() (map[string]string, error) {
 		return nil, s.send(ctx, *req, "request-erasure."+req.ID(), req.Email, "request-erasure", map[string]string{
-			"id": req.ID(), "deleted": countLine(req.Outcome, "deleted."), "kept": s.keptText(req),
+			"id": req.ID(), "deleted": countLine(s.reg, req.Outcome, "deleted.", req.Lang), "kept": s.keptText(req),
 		}, "request-erasure-replied")
 	}); err != nil {
 		return err
@@ -96,7 +96,7 @@ func (s *Service) keptText(req *Request) string {
 		var kinds []string
 		for _, k := range s.reg.Records {
 			if k.Erasure.Exception == id && req.Outcome["kept."+k.Kind] != "" && req.Outcome["kept."+k.Kind] != "0" {
-				kinds = append(kinds, k.Kind+" "+req.Outcome["kept."+k.Kind])
+				kinds = append(kinds, kindName(k, req.Lang)+" "+req.Outcome["kept."+k.Kind])
 			}
 		}
 		lines = append(lines, fmt.Sprintf("%s (GDPR %s): %s", strings.Join(kinds, ", "), e.Article, e.Text.In(req.Lang)))
