@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/booking"
 	"rekisteri/internal/fieldcrypt"
@@ -217,6 +219,45 @@ func TestRequestAccessShowsDisclosures(t *testing.T) {
 	}
 	if strings.Contains(js, testCodes[0]) || strings.Contains(fetchCopy(t, addr, "html"), testCodes[0]) {
 		t.Fatal("the copy shows the identity code")
+	}
+}
+
+// TestRequestRestrictionWithholdsTheInvoice: a restriction asked for stops
+// the transfer to finance (DESIGN §2: no transfer) until it is lifted.
+func TestRequestRestrictionWithholdsTheInvoice(t *testing.T) {
+	addr := newAddress(t)
+	f := baseBooking(addr).with("payment", "invoice", "street", "Kuusitie 5", "postcode", "02100", "city", "Espoo", "hetu", testCodes[1])
+	ref, _ := requestBooking(t, f)
+	drain(t)
+	if d := decide(t, staffDecisionLink(t, ref), "accept", ""); d.Status != http.StatusOK {
+		t.Fatalf("accept: %d %s", d.Status, d.Body)
+	}
+	drain(t)
+	makeRequest(t, requests.Restriction, addr, "the address is wrong")
+	inv := booking.NewInvoicing(register.MustLoad("museum"), stack.Clients().DynamoDB, fieldcrypt.New(stack.Clients().KMS, ""),
+		booking.Tables{Bookings: stack.Resolve("BookingsTable"), Mail: stack.Resolve("MailTable"), Audit: stack.Resolve("AuditTable")}, "test-staff").At(stack.Clock.Now)
+	month := f["date"].(string)[:7]
+	var out bytes.Buffer
+	if _, err := inv.Export(context.Background(), month, month, &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), ref) || !slices.Contains(inv.Withheld(), ref) {
+		t.Fatalf("a restricted booking must not go to finance, and staff are told: withheld %v", inv.Withheld())
+	}
+	var id string
+	for _, r := range subjectItems(t, addr)["request"] {
+		id = strings.TrimPrefix(r["pk"].(string), "REQUEST#")
+	}
+	body, _ := json.Marshal(map[string]string{"op": requests.OpLift, "id": id})
+	if _, err := stack.Clients().SQS.SendMessage(context.Background(), &sqs.SendMessageInput{
+		QueueUrl: aws.String(stack.Resolve("RequestsQueue")), MessageBody: aws.String(string(body)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t)
+	out.Reset()
+	if _, err := inv.Export(context.Background(), month, month, &out); err != nil || !strings.Contains(out.String(), ref) {
+		t.Fatalf("once lifted, the booking is invoiced: %v", err)
 	}
 }
 

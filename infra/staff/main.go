@@ -42,6 +42,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -148,6 +149,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			booking.Tables{Bookings: res.BookingsTable, Audit: res.AuditTable}, *actor).At(now)
 		n, err := inv.Export(ctx, *from, *to, f)
 		fmt.Fprintf(stdout, "%d bookings written to %s and marked invoiced; each decryption is in the audit log under %q\n", n, *csvPath, *actor)
+		if w := inv.Withheld(); len(w) > 0 {
+			fmt.Fprintf(stdout, "%d left out: their customer restricted the processing (GDPR Art. 18); invoice them once it is lifted: %s\n", len(w), strings.Join(w, ", "))
+		}
 		return err
 	}
 	report, err := feedback.Statistics(ctx, db, res.FeedbackTable, *from, *to)

@@ -52,7 +52,15 @@ type Invoicing struct {
 	recs   *seam.Catalogue
 	actor  string
 	now    func() time.Time
+	// withheld are the references of bookings the last Export left out
+	// because their person asked for restriction (Art. 18): no transfer.
+	withheld []string
 }
+
+// Withheld are the references of the bookings the last Export left out
+// because their person restricted the processing (Art. 18); staff see them,
+// and they are invoiced once the restriction is lifted.
+func (v *Invoicing) Withheld() []string { return v.withheld }
 
 // NewInvoicing returns the export for actor (a staff member's name or id).
 func NewInvoicing(reg *register.Register, db invoiceDB, open opener, tables Tables, actor string) *Invoicing {
@@ -83,6 +91,7 @@ func (v *Invoicing) Export(ctx context.Context, from, to string, w io.Writer) (i
 		return 0, fmt.Errorf("to month %q: want YYYY-MM, not before %s", to, from)
 	}
 	var recs []record
+	v.withheld = nil
 	for m := start; !m.After(end); m = m.AddDate(0, 1, 0) {
 		in := &dynamodb.QueryInput{
 			TableName: aws.String(v.tables.Bookings), IndexName: aws.String("byInvoice"),
@@ -107,9 +116,19 @@ func (v *Invoicing) Export(ctx context.Context, from, to string, w io.Writer) (i
 				if err := attributevalue.UnmarshalMap(rec, &r); err != nil {
 					return 0, err
 				}
-				if r.Status == Accepted && r.InvoicedAt == "" {
-					recs = append(recs, r)
+				if r.Status != Accepted || r.InvoicedAt != "" {
+					continue
 				}
+				// A restriction asked for stops the transfer to finance; a
+				// booking an erasure kept for the Accounting Act is invoiced.
+				if _, restricted := rec[seam.AttrRestricted]; restricted {
+					why, _ := rec[seam.AttrRestrictedFor].(*types.AttributeValueMemberS)
+					if why == nil || !v.reg.IsException(why.Value) {
+						v.withheld = append(v.withheld, r.Reference)
+						continue
+					}
+				}
+				recs = append(recs, r)
 			}
 			if out.LastEvaluatedKey == nil {
 				break

@@ -44,6 +44,10 @@ type Objection struct {
 	Unless string            `yaml:"unless"`
 }
 
+// IsException reports whether id names a declared Art. 17(3) exception
+// (a record kept after an erasure, restricted for it).
+func (r *Register) IsException(id string) bool { _, ok := r.Exception(id); return ok }
+
 // Exception returns a declared Art. 17(3) exception.
 func (r *Register) Exception(id string) (Exception, bool) {
 	i := slices.IndexFunc(r.ErasureExceptions, func(e Exception) bool { return e.ID == id })
