@@ -88,6 +88,13 @@ func (s *Service) HandleSignup(ctx context.Context, m sqsqueue.Message) error {
 	if err := attributevalue.UnmarshalMap(out.Attributes, &req); err != nil {
 		return fmt.Errorf("signup request %s: %w", m.ID, err)
 	}
+	if _, restricted := out.Attributes[record.AttrRestricted]; restricted {
+		// The person restricted the processing (Art. 18) while the request
+		// waited: it is only stored — not subscribed, not mailed — until
+		// its own rule deletes it; they can sign up again once it is lifted.
+		slog.InfoContext(ctx, "signup held: its subject is restricted", "signup", m.ID, "subject", subject.Prefix(req.SubjectKey))
+		return nil
+	}
 	err = s.Subscribe(ctx, Signup{Email: req.Email, Name: req.Name, Lang: req.Lang, Lists: req.Lists, Channel: req.Channel, Form: req.Form, ID: m.ID})
 	if err != nil {
 		return err
