@@ -407,9 +407,6 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
 	return renderDecision(w, status, v, tok, msg)
 }
 
-var cancelTmpl = template.Must(template.New("cancel").Parse(`<p>{{.Body}}</p>
-<form method="post" action="/bookings/cancel?lang={{.Lang}}"><input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="lang" value="{{.Lang}}"><button type="submit">{{.Button}}</button></form>`))
-
 func (s *Service) cancelPage(w http.ResponseWriter, r *http.Request) error {
 	f, _ := web.Decode(w, r, bodyLimit)
 	lang := web.Lang(r, f)
@@ -422,9 +419,8 @@ func (s *Service) cancelPage(w http.ResponseWriter, r *http.Request) error {
 		web.Message(w, http.StatusOK, lang, t(lang, "cancelled.title"), fmt.Sprintf(t(lang, "cancelled.body"), v.Reference))
 		return nil
 	}
-	return web.Render(w, http.StatusOK, lang, t(lang, "cancel.title"), cancelTmpl, map[string]string{
-		"Body": fmt.Sprintf(t(lang, "cancel.body"), v.Reference, v.Date, v.Start, v.End), "Button": t(lang, "cancel.button"), "Token": tok, "Lang": lang,
-	})
+	return web.LinkPage{Body: fmt.Sprintf(t(lang, "cancel.body"), v.Reference, v.Date, v.Start, v.End), Action: "/bookings/cancel",
+		Token: tok, Lang: lang, Buttons: []web.Button{{Label: t(lang, "cancel.button")}}}.Render(w, t(lang, "cancel.title"))
 }
 
 func (s *Service) cancelPost(w http.ResponseWriter, r *http.Request) error {

@@ -174,14 +174,6 @@ func (s *Service) pending(w http.ResponseWriter, r *http.Request, lang string) e
 	return nil
 }
 
-var buttonTmpl = template.Must(template.New("button").Parse(`
-<p>{{.Body}}</p>
-<form method="post" action="{{.Action}}?lang={{.Lang}}">
-<input type="hidden" name="token" value="{{.Token}}">
-<input type="hidden" name="lang" value="{{.Lang}}">
-<button type="submit">{{.Button}}</button>
-</form>`))
-
 // linkPage answers the GET of a link in mail with a page and a button: link
 // scanners fetch GETs, and they must not confirm or unsubscribe anyone.
 func (s *Service) linkPage(purpose string) web.HandlerFunc {
@@ -196,9 +188,8 @@ func (s *Service) linkPage(purpose string) web.HandlerFunc {
 		if purpose == token.Unsubscribe {
 			key, action = "unsub", "/newsletter/unsubscribe"
 		}
-		return web.Render(w, http.StatusOK, lang, t(lang, key+".title"), buttonTmpl, map[string]string{
-			"Body": t(lang, key+".body"), "Button": t(lang, key+".button"), "Action": action, "Token": tok, "Lang": lang,
-		})
+		return web.LinkPage{Body: t(lang, key+".body"), Action: action, Token: tok, Lang: lang,
+			Buttons: []web.Button{{Label: t(lang, key+".button")}}}.Render(w, t(lang, key+".title"))
 	}
 }
 

@@ -156,17 +156,6 @@ func (s *Service) pending(w http.ResponseWriter, r *http.Request, lang string) e
 	return nil
 }
 
-var buttonTmpl = template.Must(template.New("button").Parse(`
-<p>{{.Body}}</p>
-{{range .Buttons}}<form method="post" action="{{$.Action}}?lang={{$.Lang}}">
-<input type="hidden" name="token" value="{{$.Token}}">
-<input type="hidden" name="lang" value="{{$.Lang}}">
-{{if .Value}}<input type="hidden" name="format" value="{{.Value}}">{{end}}
-<button type="submit">{{.Label}}</button>
-</form>{{end}}`))
-
-type button struct{ Value, Label string }
-
 // linkPage answers the GET of a link in mail with a page and a button:
 // link scanners fetch GETs, and must neither verify a request nor fetch a copy.
 func (s *Service) linkPage(purpose string) web.HandlerFunc {
@@ -177,17 +166,14 @@ func (s *Service) linkPage(purpose string) web.HandlerFunc {
 		if _, err := s.checkLink(r.Context(), tok, purpose); err != nil {
 			return s.linkError(w, r, lang, err)
 		}
-		d := map[string]any{"Token": tok, "Lang": lang}
-		title := t(lang, "verify.title")
 		if purpose == token.Download {
-			title = t(lang, "download.title")
-			d["Action"], d["Body"] = "/requests/download", t(lang, "download.body")
-			d["Buttons"] = []button{{"html", t(lang, "download.html")}, {"json", t(lang, "download.json")}}
-		} else {
-			d["Action"], d["Body"] = "/requests/verify", t(lang, "verify.body")
-			d["Buttons"] = []button{{"", t(lang, "verify.button")}}
+			return web.LinkPage{Body: t(lang, "download.body"), Action: "/requests/download", Token: tok, Lang: lang, Buttons: []web.Button{
+				{Field: "format", Value: "html", Label: t(lang, "download.html")},
+				{Field: "format", Value: "json", Label: t(lang, "download.json")},
+			}}.Render(w, t(lang, "download.title"))
 		}
-		return web.Render(w, http.StatusOK, lang, title, buttonTmpl, d)
+		return web.LinkPage{Body: t(lang, "verify.body"), Action: "/requests/verify", Token: tok, Lang: lang,
+			Buttons: []web.Button{{Label: t(lang, "verify.button")}}}.Render(w, t(lang, "verify.title"))
 	}
 }
 
