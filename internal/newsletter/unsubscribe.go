@@ -1,0 +1,88 @@
+package newsletter
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/audit"
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/subject"
+	"rekisteri/internal/token"
+)
+
+// Unsubscribe withdraws consent to the token's lists at once: the address is
+// removed from the subscription, the receipt records when and by which
+// channel, and the last-active time stamp is kept. Repeating it is harmless.
+func (s *Service) Unsubscribe(ctx context.Context, tok, channel string) error {
+	c, _, err := s.verify(ctx, tok, token.Unsubscribe)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		err := s.unsubscribeOnce(ctx, c, channel)
+		if err == nil || dynamo.CancelledBy(err) == nil || attempt == 2 {
+			return err
+		}
+		// A signup or confirm raced us; read again and redo.
+	}
+}
+
+func (s *Service) unsubscribeOnce(ctx context.Context, c token.Claims, channel string) error {
+	subs, err := s.subscriptions(ctx, c.Subject)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	pk := subjectPK(c.Subject)
+	var tx []types.TransactWriteItem
+	for _, l := range c.Lists {
+		sub, ok := subs[l]
+		if !ok || sub.Status == Unsubscribed {
+			continue
+		}
+		// The withdrawn subscription and its receipt each take their rule's clock.
+		withdrawn := s.recs.MustEnter("subscription", Unsubscribed, pk, map[string]time.Time{"unsubscribedAt": now})
+		evidence := s.recs.MustEnter("consent", "withdrawn", pk, map[string]time.Time{"withdrawnAt": now})
+		tx = append(tx,
+			types.TransactWriteItem{Update: &types.Update{
+				TableName:                aws.String(s.tables.Subscribers),
+				Key:                      dynamo.Key(pk, listSK(l)),
+				UpdateExpression:         aws.String(withdrawn.Expression("#status = :unsub, unsubscribedAt = :now, lastActiveAt = :now", "email, #name")),
+				ConditionExpression:      aws.String("signupId = :signup AND #status <> :unsub"),
+				ExpressionAttributeNames: map[string]string{"#status": "status", "#name": "name"},
+				ExpressionAttributeValues: withdrawn.Values(map[string]types.AttributeValue{
+					":unsub": &types.AttributeValueMemberS{Value: Unsubscribed}, ":now": &types.AttributeValueMemberS{Value: stamp(now)},
+					":signup": &types.AttributeValueMemberS{Value: sub.SignupID},
+				}),
+			}},
+			types.TransactWriteItem{Update: &types.Update{
+				TableName:           aws.String(s.tables.Subscribers),
+				Key:                 dynamo.Key(pk, consentSK(l, sub.SignupID)),
+				UpdateExpression:    aws.String(evidence.Expression("withdrawnAt = :now, withdrawalChannel = :channel", "")),
+				ConditionExpression: aws.String("attribute_exists(pk)"),
+				ExpressionAttributeValues: evidence.Values(map[string]types.AttributeValue{
+					":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":channel": &types.AttributeValueMemberS{Value: channel},
+				}),
+			}},
+		)
+		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.withdrawn", Ref: sub.SignupID, List: l, SubjectKey: c.Subject})
+		if err != nil {
+			return err
+		}
+		tx = append(tx, a)
+	}
+	if len(tx) == 0 {
+		return nil
+	}
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+		return fmt.Errorf("unsubscribe %s: %w", subject.Prefix(c.Subject), err)
+	}
+	slog.InfoContext(ctx, "unsubscribed", "subject", subject.Prefix(c.Subject), "lists", c.Lists, "channel", channel)
+	return nil
+}
