@@ -28,8 +28,6 @@ type Held struct {
 	Key
 	// Status is the item's status attribute, where its kind has one.
 	Status string
-	// RestrictedFor is the request or Art. 17(3) exception it is restricted for.
-	RestrictedFor string
 }
 
 // Held reads the envelope and status of keys in a declared table through
@@ -42,7 +40,7 @@ func (s *Store) Held(ctx context.Context, declared string, keys []Key) ([]Held, 
 	}
 	out := make([]Held, len(items))
 	for i, it := range items {
-		out[i] = Held{Key: keyOf(it), Status: str(it, "status"), RestrictedFor: str(it, record.AttrRestrictedFor)}
+		out[i] = Held{Key: keyOf(it), Status: str(it, "status")}
 	}
 	return out, nil
 }

@@ -48,12 +48,12 @@ func Collect(ctx context.Context, st *recordstore.Store, subjectKey string, skip
 	byKind := map[string]*Holding{}
 	seen := map[[3]string]bool{}
 	add := func(table string, it map[string]types.AttributeValue) error {
-		id := [3]string{table, attrS(it, record.AttrPK), attrS(it, record.AttrSK)}
+		id := [3]string{table, str(it, record.AttrPK), str(it, record.AttrSK)}
 		if seen[id] || (skip != nil && skip(table, it)) {
 			return nil
 		}
 		seen[id] = true
-		kind := attrS(it, record.AttrKind)
+		kind := str(it, record.AttrKind)
 		k, ok := reg.Record(kind)
 		if !ok || k.Table != table {
 			// A copy must not leave out what it cannot explain: refuse, and
@@ -82,8 +82,8 @@ func Collect(ctx context.Context, st *recordstore.Store, subjectKey string, skip
 			if err := add(table, it); err != nil {
 				return nil, err
 			}
-			if attrS(it, record.AttrKind) == contactKind && (skip == nil || !skip(table, it)) {
-				if pk, id, ok := strings.Cut(attrS(it, answerRefAttr), "/"); ok && pk != "" && id != "" {
+			if str(it, record.AttrKind) == contactKind && (skip == nil || !skip(table, it)) {
+				if pk, id, ok := strings.Cut(str(it, answerRefAttr), "/"); ok && pk != "" && id != "" {
 					linked = append(linked, recordstore.Key{PK: pk, SK: id}, recordstore.Key{PK: pk, SK: id + textSuffix})
 				}
 			}
@@ -105,22 +105,15 @@ func Collect(ctx context.Context, st *recordstore.Store, subjectKey string, skip
 	for _, k := range reg.Records {
 		if h := byKind[k.Kind]; h != nil {
 			slices.SortFunc(h.Items, func(a, b map[string]types.AttributeValue) int {
-				if c := strings.Compare(attrS(a, record.AttrPK), attrS(b, record.AttrPK)); c != 0 {
+				if c := strings.Compare(str(a, record.AttrPK), str(b, record.AttrPK)); c != 0 {
 					return c
 				}
-				return strings.Compare(attrS(a, record.AttrSK), attrS(b, record.AttrSK))
+				return strings.Compare(str(a, record.AttrSK), str(b, record.AttrSK))
 			})
 			out = append(out, *h)
 		}
 	}
 	return out, nil
-}
-
-func attrS(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
 }
 
 // What a copy shows of an item.
