@@ -51,15 +51,11 @@ func (s *Service) Receive(ctx context.Context, in Intake) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	budget, err := mailbudget.New(s.recs, budgetID)
-	if err != nil {
-		return Request{}, err
-	}
 	entry, err := audit.Put(s.recs, now, audit.Entry{Event: "request-received", Ref: req.ID(), SubjectKey: sk})
 	if err != nil {
 		return Request{}, err
 	}
-	spend := budget.Spend(sk, now)
+	spend := s.budget.Spend(sk, now)
 	_, err = s.tx.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put, jput, spend, entry}})
 	if refused, _ := mailbudget.Refused(err, 2); refused {
 		// Past the budget: the request is kept (the same answer), its mail not.

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"rekisteri/internal/keyring"
+	"rekisteri/internal/mailbudget"
 	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
 	"rekisteri/internal/register"
@@ -59,6 +60,7 @@ type Service struct {
 	records *recordstore.Store
 	tx      Transactor
 	db      updater
+	budget  *mailbudget.Budget // POST /requests' declared mail budget
 	mail    Sender
 	queue   Sender
 	keys    Keys
@@ -88,13 +90,17 @@ func NewService(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	budget, err := mailbudget.New(d.Catalogue, budgetID)
+	if err != nil {
+		return nil, err
+	}
 	now := d.Now
 	if now == nil {
 		now = time.Now
 	}
 	return &Service{
 		reg: d.Catalogue.Register(), recs: d.Catalogue, store: st, records: recordstore.NewStore(d.DB, d.Catalogue),
-		tx: d.DB, db: d.DB, mail: d.Mail, queue: d.Queue, keys: d.Keys, exports: d.Exports, baseURL: d.BaseURL, now: now,
+		tx: d.DB, db: d.DB, budget: budget, mail: d.Mail, queue: d.Queue, keys: d.Keys, exports: d.Exports, baseURL: d.BaseURL, now: now,
 	}, nil
 }
 
