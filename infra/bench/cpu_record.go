@@ -7,16 +7,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"rekisteri/internal/helsinki"
 )
@@ -104,14 +100,12 @@ func (b *bench) recordCPU(ctx context.Context) ([]cpuOp, []exchange, error) {
 		httpEvent("/newsletter/subscribe", map[string]any{"email": addr, "name": "Vera Visitor", "lists": []string{"newsletter"}, "consent": true, "lang": "fi"}), http.StatusAccepted)); err != nil {
 		return nil, nil, err
 	}
-	ev, done, err := b.mailEvent(ctx)
+	// The signup's job as the outbox stream brings it to the mailer.
+	ev, err := b.stack.TakeStreamEvent(ctx, "MailerFunction")
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := add(b.invokeRecorded(ctx, "signup's mail", "MailerFunction", ev, 0)); err != nil {
-		return nil, nil, err
-	}
-	if err := done(); err != nil {
 		return nil, nil, err
 	}
 	tok, err := b.confirmToken(ctx, addr)
@@ -145,34 +139,6 @@ func (b *bench) recordCPU(ctx context.Context) ([]cpuOp, []exchange, error) {
 		return nil, nil, err
 	}
 	return ops, b.rec2.all(), nil
-}
-
-// mailEvent takes the one message on the mail queue and makes the SQS event
-// Lambda would deliver; done deletes the message once it is handled.
-func (b *bench) mailEvent(ctx context.Context) ([]byte, func() error, error) {
-	api, q := b.stack.Clients().SQS, b.stack.Resolve("MailQueue")
-	for range 20 {
-		out, err := api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 1, VisibilityTimeout: 60,
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(out.Messages) == 0 {
-			continue
-		}
-		m := out.Messages[0]
-		ev := events.SQSEvent{Records: []events.SQSMessage{{
-			MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
-			Attributes: m.Attributes, EventSource: "aws:sqs", EventSourceARN: "arn:aws:sqs:eu-north-1:123456789012:MailQueue", AWSRegion: "eu-north-1",
-			MessageAttributes: map[string]events.SQSMessageAttribute{}, Md5OfBody: aws.ToString(m.MD5OfBody),
-		}}}
-		raw, _ := json.Marshal(ev)
-		return raw, func() error {
-			_, err := api.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle})
-			return err
-		}, nil
-	}
-	return nil, nil, errors.New("no message on the mail queue after the signup")
 }
 
 // cpuRecorded is what the children need from the stack: the operations and

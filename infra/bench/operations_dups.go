@@ -1,16 +1,50 @@
 package main
 
-// Duplicate deliveries (operations.go): every mail-queue message delivered
-// twice and every confirm pressed twice, and the mails counted per recipient.
+// Duplicate deliveries (operations.go): every outbox stream batch and every
+// mail-queue message delivered twice (the two at once), every confirm
+// pressed twice, and the mails counted per recipient.
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
+
+// duplicateOutbox delivers every outbox stream batch now waiting to the
+// mailer twice at once, as a stream retry racing the first delivery would,
+// then every message on the mail queue twice. It returns how many stream
+// records and messages it duplicated.
+func (b *bench) duplicateOutbox(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		raw, err := b.stack.TakeStreamEvent(ctx, "MailerFunction")
+		if err != nil {
+			break // no records left
+		}
+		var ev events.DynamoDBEvent
+		_ = json.Unmarshal(raw, &ev)
+		n += len(ev.Records)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Go(func() { _, errs[i] = b.stack.Functions["MailerFunction"].Invoke(ctx, raw) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return n, fmt.Errorf("duplicate stream batch: %w", err)
+		}
+	}
+	q, err := b.duplicateMailQueue(ctx)
+	return n + q, err
+}
 
 // duplicateMailQueue delivers every message now on the mail queue twice:
 // it takes each off the queue for a moment, sends its body again, and makes
@@ -71,7 +105,7 @@ func (b *bench) duplicates(ctx context.Context, rep *opsReport, n int) error {
 			return err
 		}
 	}
-	dup, err := b.duplicateMailQueue(ctx)
+	dup, err := b.duplicateOutbox(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,7 +130,7 @@ func (b *bench) duplicates(ctx context.Context, rep *opsReport, n int) error {
 			}
 		}
 	}
-	if dup, err = b.duplicateMailQueue(ctx); err != nil {
+	if dup, err = b.duplicateOutbox(ctx); err != nil {
 		return err
 	}
 	if err := b.stack.Drain(ctx); err != nil {

@@ -200,6 +200,10 @@ func scanFiles(t *testing.T, paths []string) codeUse {
 	return use
 }
 
+// streamRead are the actions Lambda's event source mapping needs to read a
+// DynamoDB stream for the function: granted on that stream only.
+var streamRead = map[string]bool{"dynamodb:DescribeStream": true, "dynamodb:GetRecords": true, "dynamodb:GetShardIterator": true, "dynamodb:ListStreams": true}
+
 // TestIAMAsNarrowAsTheCode: each function's policies grant no DynamoDB,
 // SQS, SES, Secrets Manager or KMS action its code does not call, name the
 // indexes it queries (never index/*), and let it decrypt through Secrets
@@ -221,7 +225,12 @@ func TestIAMAsNarrowAsTheCode(t *testing.T) {
 			for a := range use.actions {
 				usesDynamoDB = usesDynamoDB || strings.HasPrefix(a, "dynamodb:")
 			}
-			var granted []string
+			var granted, streams []string
+			for _, ev := range Map(tmpl.Resources[fn].Properties["Events"]) {
+				if Str(Map(ev)["Type"]) == "DynamoDB" {
+					streams = append(streams, Resolver{}.Resolve(Map(Map(ev)["Properties"])["Stream"]))
+				}
+			}
 			for _, p := range List(tmpl.Resources[fn].Properties["Policies"]) {
 				for _, st := range List(Map(p)["Statement"]) {
 					s := Map(st)
@@ -261,6 +270,15 @@ func TestIAMAsNarrowAsTheCode(t *testing.T) {
 									if !usesDynamoDB {
 										t.Errorf("%s: kms:Decrypt through DynamoDB, but %s calls no DynamoDB", sid, fn)
 									}
+								}
+							}
+							continue
+						}
+						if streamRead[a] {
+							// Lambda's event source mapping reads the stream with the role.
+							for _, r := range List(s["Resource"]) {
+								if !slices.Contains(streams, Resolver{}.Resolve(r)) {
+									t.Errorf("%s grants %s on %s, which is no stream of %s's events (%v)", sid, a, Resolver{}.Resolve(r), fn, streams)
 								}
 							}
 							continue

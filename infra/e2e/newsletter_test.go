@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/mailer"
 	"rekisteri/internal/newsletter"
 	"rekisteri/internal/record"
 	"rekisteri/internal/register"
@@ -317,29 +319,52 @@ func TestBadInputIsRefusedAndLosesNothing(t *testing.T) {
 	})
 }
 
+// TestEveryMessageDeliveredTwiceMailsOnce: the outbox stream's batch
+// delivered twice at once (a retry racing the first delivery), and the job
+// then also on the mail queue (a handover racing both): one mail.
 func TestEveryMessageDeliveredTwiceMailsOnce(t *testing.T) {
 	addr := newAddress(t)
 	subscribe(t, addr, "newsletter")
-	duplicateQueue(t, "MailQueue")
+	ctx := context.Background()
+	ev, err := stack.TakeStreamEvent(ctx, "MailerFunction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := subscriptionOf(t, addr, "newsletter")
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if _, err := stack.Functions["MailerFunction"].Invoke(ctx, ev); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	(&clockSite{stack: stack}).send(t, "MailQueue", mailer.OpSend, "confirm."+sub["signupId"].(string))
 	drain(t)
 	if n := len(mailsTo(t, addr)); n != 1 {
 		t.Fatalf("duplicate delivery: want 1 mail, got %d", n)
 	}
 }
 
-// duplicateQueue sends every message now on a queue a second time.
-func duplicateQueue(t *testing.T, logical string) {
-	t.Helper()
-	ctx := context.Background()
-	q := stack.Resolve(logical)
-	out, err := stack.Clients().SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10, VisibilityTimeout: 1})
-	if err != nil || len(out.Messages) == 0 {
-		t.Fatalf("nothing to duplicate on %s: %v", logical, err)
+// TestStreamRecordRetriedWhenNothingCanTakeIt: SES fails and the mail
+// queue cannot be reached either, so the outbox stream record itself
+// fails and the mapping delivers it again: one mail, nothing lost.
+func TestStreamRecordRetriedWhenNothingCanTakeIt(t *testing.T) {
+	addr := newAddress(t)
+	faults.FailNext("SESv2.SendEmail", 1)
+	faults.FailNext("SQS.SendMessage", 1)
+	defer faults.FailNext("SESv2.SendEmail", 0)
+	defer faults.FailNext("SQS.SendMessage", 0)
+	if r := subscribe(t, addr, "newsletter"); r.Status != http.StatusAccepted {
+		t.Fatalf("subscribe: %d", r.Status)
 	}
-	for _, m := range out.Messages {
-		if _, err := stack.Clients().SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: m.Body}); err != nil {
-			t.Fatal(err)
-		}
+	drain(t)
+	if n := len(mailsTo(t, addr)); n != 1 {
+		t.Fatalf("want exactly 1 mail after the stream's retry, got %d", n)
+	}
+	if job := item(t, "MailTable", "MAIL#confirm."+subscriptionOf(t, addr, "newsletter")["signupId"].(string), "MAIL"); job["status"] != "sent" || job["attempts"] != float64(2) {
+		t.Fatalf("the job should be sent on its second attempt: %v", job)
 	}
 }
 
@@ -380,15 +405,19 @@ func TestSESFailureRestsInDLQAndRedriveSendsOnce(t *testing.T) {
 	}
 }
 
-func TestLostQueueMessageIsRelayed(t *testing.T) {
+// TestLostStreamRecordIsRelayed: a job whose stream record never reaches
+// the mailer (the mapping disabled, say) is found by the relay schedule.
+func TestLostStreamRecordIsRelayed(t *testing.T) {
 	addr := newAddress(t)
-	faults.FailNext("SQS.SendMessage", 1)
 	if r := subscribe(t, addr, "newsletter"); r.Status != http.StatusAccepted {
-		t.Fatalf("the outbox write is the promise; a lost queue message still answers 202: %d", r.Status)
+		t.Fatalf("subscribe: %d", r.Status)
+	}
+	if _, err := stack.TakeStreamEvent(context.Background(), "MailerFunction"); err != nil {
+		t.Fatal(err) // taken and dropped: lost
 	}
 	drain(t)
 	if n := len(mailsTo(t, addr)); n != 0 {
-		t.Fatalf("nothing was queued, yet %d mails", n)
+		t.Fatalf("the stream record was lost, yet %d mails", n)
 	}
 	sub := subscriptionOf(t, addr, "newsletter")
 	pk := "MAIL#confirm." + sub["signupId"].(string)

@@ -178,11 +178,15 @@ func (s *Stack) serveLambda(w http.ResponseWriter, r *http.Request, function str
 	_, _ = w.Write(respBody)
 }
 
-// Poll runs one Lambda-style poll of every queue: receive a batch, hand it to
+// Poll runs one Lambda-style poll of every stream (see pollStream) and every
+// queue: receive a batch, hand it to
 // the function through its entry point, and delete only the messages the
 // function did not report failed. It returns how many messages it handled.
 func (s *Stack) Poll(ctx context.Context, wait time.Duration) (int, error) {
-	total := 0
+	total, err := s.pollStreams(ctx)
+	if err != nil {
+		return total, err
+	}
 	for _, q := range s.queues {
 		n, err := s.pollQueue(ctx, q, wait)
 		total += n
@@ -292,9 +296,22 @@ func (s *Stack) inFlight(ctx context.Context) bool {
 	return false
 }
 
-// PollForever polls every queue until ctx ends, as Lambda's event source
-// mappings do.
+// PollForever polls every queue and stream until ctx ends, as Lambda's
+// event source mappings do. Streams have no long poll: they are read every
+// 50 ms apart from the queues' long polls.
 func (s *Stack) PollForever(ctx context.Context) {
+	go func() {
+		for ctx.Err() == nil {
+			n, err := s.pollStreams(ctx)
+			if err != nil && ctx.Err() == nil {
+				slog.ErrorContext(ctx, "stream poll failed", errlog.Attr(err))
+				time.Sleep(time.Second)
+			}
+			if n == 0 {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	}()
 	for ctx.Err() == nil {
 		if _, err := s.Poll(ctx, time.Second); err != nil && ctx.Err() == nil {
 			slog.ErrorContext(ctx, "poll failed", errlog.Attr(err))

@@ -128,11 +128,14 @@ func (s *Stack) create(ctx context.Context, name string, r Resource) error {
 				Projection: projection(s, asMap(gm["Projection"])),
 			})
 		}
+		if spec := asMap(p["StreamSpecification"]); spec != nil {
+			in.StreamSpecification = &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewType(s.str(spec["StreamViewType"]))}
+		}
 		out, err := s.clients.DynamoDB.CreateTable(ctx, in)
 		if err != nil {
 			return err
 		}
-		s.resources[name] = physical{ref: physName, attrs: map[string]string{"Arn": *out.TableDescription.TableArn}}
+		s.resources[name] = physical{ref: physName, attrs: map[string]string{"Arn": *out.TableDescription.TableArn, "StreamArn": aws.ToString(out.TableDescription.LatestStreamArn)}}
 	case "AWS::SQS::Queue":
 		attrs := map[string]string{}
 		for k, v := range map[string]string{"VisibilityTimeout": "VisibilityTimeout", "MessageRetentionPeriod": "MessageRetentionPeriod"} {

@@ -1,7 +1,8 @@
 // Package local runs the whole system on one machine: the emulators, every
 // resource of template.yaml created in them, every function built by the
 // same constructor its Lambda main calls, HTTP routed as API Gateway would,
-// queues polled with Lambda's batch semantics, and schedules on demand.
+// queues and table streams polled with Lambda's batch semantics, and
+// schedules on demand.
 package local
 
 import (
@@ -17,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"rekisteri/internal/awslambda"
 	"rekisteri/internal/booking"
@@ -83,9 +85,12 @@ type Stack struct {
 	resources map[string]physical
 	routes    []route
 	queues    []queueSource
-	schedules []schedule
-	opts      Options
-	stopOnce  sync.Once
+	streams   []*streamSource
+	// streamsAPI reads the tables' streams from DynamoDB Local.
+	streamsAPI *dynamodbstreams.Client
+	schedules  []schedule
+	opts       Options
+	stopOnce   sync.Once
 }
 
 type route struct {
@@ -124,6 +129,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		s.Emulators = em
 		opts.DynamoDBURL, opts.MotoURL = em.DynamoDBURL, em.MotoURL
 	}
+	s.opts.DynamoDBURL, s.opts.MotoURL = opts.DynamoDBURL, opts.MotoURL
 	for k, v := range map[string]string{
 		"AWS_REGION": s.region, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
 		"AWS_ENDPOINT_URL": opts.MotoURL, "AWS_ENDPOINT_URL_DYNAMODB": opts.DynamoDBURL,
@@ -137,6 +143,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s.clients = NewClients(s.AWS)
+	s.streamsAPI = s.streamsClient()
 	s.params = map[string]string{}
 	for k, v := range tmpl.Parameters {
 		s.params[k] = v
@@ -221,6 +228,12 @@ func (s *Stack) buildFunctions(ctx context.Context, cfg aws.Config) error {
 					return fmt.Errorf("%s: event %s names an unknown queue %s", name, evName, arn)
 				}
 				s.queues = append(s.queues, q)
+			case "DynamoDB":
+				src, err := s.newStreamSource(name, evName, ep)
+				if err != nil {
+					return err
+				}
+				s.streams = append(s.streams, src)
 			case "ScheduleV2", "Schedule":
 				s.schedules = append(s.schedules, schedule{name: evName, function: name, expression: s.str(ep["ScheduleExpression"]), input: s.str(ep["Input"])})
 			}

@@ -1,6 +1,6 @@
 // Package awslambda adapts a function's handlers to the Lambda runtime: one
-// binary serves its HTTP routes, its SQS queue and its schedules, told apart
-// by the shape of the event.
+// binary serves its HTTP routes, its SQS queue, its DynamoDB stream and its
+// schedules, told apart by the shape of the event.
 package awslambda
 
 import (
@@ -26,6 +26,7 @@ import (
 type Function struct {
 	HTTP     http.Handler
 	Queue    func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error)
+	Stream   func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
 	Schedule func(ctx context.Context, input json.RawMessage) error
 }
 
@@ -99,6 +100,14 @@ func (f Function) Invoke(ctx context.Context, raw json.RawMessage) (any, error) 
 	switch {
 	case len(ev.Records) > 0 && ev.Records[0].EventSource == "aws:sqs" && f.Queue != nil:
 		return f.Queue(ctx, events.SQSEvent{Records: ev.Records})
+	case len(ev.Records) > 0 && ev.Records[0].EventSource == "aws:dynamodb" && f.Stream != nil:
+		// Rare enough (one batch of stream records, keys only) for the
+		// reflective decoder: the fast path knows SQS and HTTP events.
+		var sev events.DynamoDBEvent
+		if err := json.Unmarshal(raw, &sev); err != nil {
+			return nil, fmt.Errorf("stream event: %w", err)
+		}
+		return f.Stream(ctx, sev)
 	case ev.RequestContext.HTTP.Method != "" && f.HTTP != nil:
 		return proxy(ctx, f.HTTP, &ev.APIGatewayV2HTTPRequest)
 	case f.Schedule != nil:

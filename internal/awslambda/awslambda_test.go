@@ -33,6 +33,7 @@ func fixture(t *testing.T, name string) json.RawMessage {
 type stubs struct {
 	httpReqs  []seenRequest
 	queueEvs  []events.SQSEvent
+	streamEvs []events.DynamoDBEvent
 	schedules []json.RawMessage
 }
 
@@ -52,6 +53,10 @@ func (s *stubs) function() Function {
 		Queue: func(_ context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 			s.queueEvs = append(s.queueEvs, ev)
 			return events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: "stub"}}}, nil
+		},
+		Stream: func(_ context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			s.streamEvs = append(s.streamEvs, ev)
+			return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: "stub"}}}, nil
 		},
 		Schedule: func(_ context.Context, input json.RawMessage) error {
 			s.schedules = append(s.schedules, input)
@@ -106,6 +111,16 @@ func TestInvokeDispatchesFixtures(t *testing.T) {
 				t.Errorf("records = %+v", recs)
 			}
 		}},
+		{"dynamodb-outbox-insert.json", "stream", func(t *testing.T, s *stubs, out any) {
+			recs := s.streamEvs[0].Records
+			if len(recs) != 1 || recs[0].EventName != "INSERT" || recs[0].Change.Keys["pk"].String() != "MAIL#confirm.4f1c2a9be0d3a7c6e1f20b94" || recs[0].Change.SequenceNumber == "" {
+				t.Errorf("records = %+v", recs)
+			}
+			resp, ok := out.(events.DynamoDBEventResponse)
+			if !ok || len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "stub" {
+				t.Errorf("result = %#v, want the stream handler's response", out)
+			}
+		}},
 		{"schedule-relay.json", "schedule", func(t *testing.T, s *stubs, out any) {
 			var in struct{ Run string }
 			if err := json.Unmarshal(s.schedules[0], &in); err != nil || in.Run != "relay" {
@@ -123,7 +138,7 @@ func TestInvokeDispatchesFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Invoke: %v", err)
 			}
-			calls := map[string]int{"http": len(s.httpReqs), "queue": len(s.queueEvs), "schedule": len(s.schedules)}
+			calls := map[string]int{"http": len(s.httpReqs), "queue": len(s.queueEvs), "stream": len(s.streamEvs), "schedule": len(s.schedules)}
 			for k, n := range calls {
 				want := 0
 				if k == tc.want {
@@ -165,6 +180,7 @@ func TestInvokeWithoutMatchingHandler(t *testing.T) {
 		{name: "HTTP event, no HTTP handler", fn: Function{Queue: full.Queue}, fixture: "http-form-get.json"},
 		{name: "SQS event, no queue handler", fn: Function{HTTP: full.HTTP}, fixture: "sqs-mail.json"},
 		{name: "schedule, no schedule handler", fn: Function{HTTP: full.HTTP, Queue: full.Queue}, fixture: "schedule-relay.json"},
+		{name: "stream event, no stream handler", fn: Function{HTTP: full.HTTP, Queue: full.Queue}, fixture: "dynamodb-outbox-insert.json"},
 		{name: "nothing at all", fn: Function{}, fixture: "sqs-signups.json"},
 		{name: "records of another source", fn: Function{Queue: full.Queue}, raw: `{"Records":[{"eventSource":"aws:sns","body":"x"}]}`},
 		{name: "not JSON", fn: full, raw: `{"run":`},

@@ -33,7 +33,6 @@ import (
 	"rekisteri/internal/mailbudget"
 	seam "rekisteri/internal/record"
 	"rekisteri/internal/register"
-	"rekisteri/internal/sqsqueue"
 	"rekisteri/internal/subject"
 	"rekisteri/internal/token"
 )
@@ -65,10 +64,6 @@ type dynamoAPI interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
-type queue interface {
-	SendAll(ctx context.Context, ms ...sqsqueue.Message) error
-}
-
 type keySource interface {
 	Keys(ctx context.Context) (keyring.Keys, error)
 }
@@ -86,7 +81,6 @@ type Tables struct {
 type Service struct {
 	reg     *register.Register
 	db      dynamoAPI
-	mail    queue
 	keys    keySource
 	seal    sealer
 	tables  Tables
@@ -97,9 +91,9 @@ type Service struct {
 }
 
 // NewService wires the capability to its stores.
-func NewService(reg *register.Register, db dynamoAPI, mailQueue queue, keys keySource, seal sealer, tables Tables, baseURL *url.URL) *Service {
+func NewService(reg *register.Register, db dynamoAPI, keys keySource, seal sealer, tables Tables, baseURL *url.URL) *Service {
 	recs := seam.MustCatalogue(reg, map[string]string{"bookings": tables.Bookings, "mail": tables.Mail, "audit": tables.Audit})
-	return &Service{reg: reg, db: db, mail: mailQueue, keys: keys, seal: seal, tables: tables, baseURL: baseURL,
+	return &Service{reg: reg, db: db, keys: keys, seal: seal, tables: tables, baseURL: baseURL,
 		budget: mailbudget.MustNew(recs, "bookings"), recs: recs, now: time.Now}
 }
 
@@ -292,7 +286,6 @@ func (s *Service) Submit(ctx context.Context, in Request) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("store booking %s: %w", ref, err)
 	}
-	s.enqueue(ctx, jobs...)
 	slog.InfoContext(ctx, "booking requested", "booking", ref, "resource", in.Resource, "subject", subject.Prefix(rec.SubjectKey), "invoice", in.Payment == "invoice")
 	return ref, nil
 }
@@ -370,35 +363,23 @@ func (s *Service) job(now time.Time, id string, rec record, tmpl, to, lang strin
 	return mail.NewJob(now, id, rec.SubjectKey, to, tmpl, lang, params)
 }
 
-// enqueue queues the jobs' ids in one call. The jobs are already durable in
-// the outbox, so a failure here only delays them until the relay.
 // notify prepares, for one transaction, a mail about rec and an audit entry
 // of event: the two things every decision and cancellation writes.
-func (s *Service) notify(now time.Time, rec record, tmpl, to, lang, event string, extra map[string]string) (mail.Job, []types.TransactWriteItem, error) {
+func (s *Service) notify(now time.Time, rec record, tmpl, to, lang, event string, extra map[string]string) ([]types.TransactWriteItem, error) {
 	id := strings.TrimPrefix(tmpl, "booking-") + "." + rec.Reference
 	job, err := s.job(now, id, rec, tmpl, to, lang, extra)
 	if err != nil {
-		return mail.Job{}, nil, err
+		return nil, err
 	}
 	jp, err := mail.Put(s.recs, job)
 	if err != nil {
-		return mail.Job{}, nil, err
+		return nil, err
 	}
 	a, err := audit.Put(s.recs, now, audit.Entry{Event: event, Ref: rec.Reference, SubjectKey: rec.SubjectKey})
 	if err != nil {
-		return mail.Job{}, nil, err
+		return nil, err
 	}
-	return job, []types.TransactWriteItem{jp, a}, nil
-}
-
-func (s *Service) enqueue(ctx context.Context, jobs ...mail.Job) {
-	ms := make([]sqsqueue.Message, 0, len(jobs))
-	for _, j := range jobs {
-		ms = append(ms, sqsqueue.Message{Op: "send", ID: j.ID()})
-	}
-	if err := s.mail.SendAll(ctx, ms...); err != nil {
-		slog.WarnContext(ctx, "mail left for the relay", "count", len(ms), errlog.Attr(err))
-	}
+	return []types.TransactWriteItem{jp, a}, nil
 }
 
 func (s *Service) link(path, tok, lang string) string { return token.Link(s.baseURL, path, tok, lang) }

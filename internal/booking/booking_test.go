@@ -70,7 +70,7 @@ func TestReferenceIsReadable(t *testing.T) {
 
 func TestParseRules(t *testing.T) {
 	base, _ := url.Parse("https://rekisteri.example.fi")
-	s := NewService(register.MustLoad("museum"), nil, nil, nil, nil, Tables{Bookings: "bookings", Mail: "mail", Audit: "audit"}, base)
+	s := NewService(register.MustLoad("museum"), nil, nil, nil, Tables{Bookings: "bookings", Mail: "mail", Audit: "audit"}, base)
 	s.now = func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
 	ok := url.Values{"resource": {"meeting-room"}, "date": {"2026-11-30"}, "start": {"10:00"}, "end": {"11:00"}, "participants": {"5"},
 		"first_name": {"A"}, "last_name": {"B"}, "email": {"a@example.fi"}, "payment": {"card"}}

@@ -65,7 +65,7 @@ func (s *Service) Accept(ctx context.Context, tok string) (View, error) {
 		}})
 	}
 	rec.Status = Accepted
-	job, more, err := s.notify(now, rec, "booking-accepted", rec.Email, rec.Lang, "booking.accepted", map[string]string{"cancelURL": s.cancelLink(keys, rec)})
+	more, err := s.notify(now, rec, "booking-accepted", rec.Email, rec.Lang, "booking.accepted", map[string]string{"cancelURL": s.cancelLink(keys, rec)})
 	if err != nil {
 		return View{}, err
 	}
@@ -85,7 +85,6 @@ func (s *Service) Accept(ctx context.Context, tok string) (View, error) {
 		rec.Status = Pending
 		return s.view(rec), ErrFull
 	}
-	s.enqueue(ctx, job)
 	slog.InfoContext(ctx, "booking accepted", "booking", rec.Reference)
 	return s.view(rec), nil
 }
@@ -102,7 +101,7 @@ func (s *Service) Decline(ctx context.Context, tok, reason string) (View, error)
 	}
 	now := s.now()
 	rec.Status, rec.DeclineReason = Declined, reason
-	job, more, err := s.notify(now, rec, "booking-declined", rec.Email, rec.Lang, "booking.declined", nil)
+	more, err := s.notify(now, rec, "booking-declined", rec.Email, rec.Lang, "booking.declined", nil)
 	if err != nil {
 		return View{}, err
 	}
@@ -120,7 +119,6 @@ func (s *Service) Decline(ctx context.Context, tok, reason string) (View, error)
 		}
 		return View{}, fmt.Errorf("decline %s: %w", rec.Reference, err)
 	}
-	s.enqueue(ctx, job)
 	slog.InfoContext(ctx, "booking declined", "booking", rec.Reference)
 	return s.view(rec), nil
 }
@@ -148,7 +146,7 @@ func (s *Service) cancel(ctx context.Context, tok string, retry bool) (View, err
 	}
 	was := rec.Status
 	rec.Status = Cancelled
-	job, more, err := s.notify(now, rec, "booking-cancelled", s.reg.BookingContact, "fi", "booking.cancelled", nil)
+	more, err := s.notify(now, rec, "booking-cancelled", s.reg.BookingContact, "fi", "booking.cancelled", nil)
 	if err != nil {
 		return View{}, err
 	}
@@ -174,7 +172,6 @@ func (s *Service) cancel(ctx context.Context, tok string, retry bool) (View, err
 		}
 		return View{}, fmt.Errorf("cancel %s: %w", rec.Reference, err)
 	}
-	s.enqueue(ctx, job)
 	slog.InfoContext(ctx, "booking cancelled", "booking", rec.Reference, "was", was)
 	return s.view(rec), nil
 }
@@ -234,7 +231,6 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 			}
 			return sent, fmt.Errorf("remind %s: %w", rec.Reference, err)
 		}
-		s.enqueue(ctx, job)
 		sent++
 	}
 	if out.LastEvaluatedKey != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/awslambda"
 	"rekisteri/internal/clock"
@@ -18,7 +17,6 @@ import (
 	"rekisteri/internal/fieldcrypt"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/register"
-	"rekisteri/internal/sqsqueue"
 )
 
 // Config is the bookings function's environment (template.yaml).
@@ -28,7 +26,6 @@ type Config struct {
 	BookingsTable    string   `env:"BOOKINGS_TABLE"`
 	MailTable        string   `env:"MAIL_TABLE"`
 	AuditTable       string   `env:"AUDIT_TABLE"`
-	MailQueueURL     string   `env:"MAIL_QUEUE_URL"`
 	DataKeyID        string   `env:"DATA_KEY_ID"`
 	TokenKeySecret   string   `env:"TOKEN_KEY_SECRET"`
 	SubjectKeySecret string   `env:"SUBJECT_KEY_SECRET"`
@@ -45,7 +42,6 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 		return awslambda.Function{}, err
 	}
 	svc := NewService(reg, dynamo.NewClient(awsCfg),
-		sqsqueue.New(sqs.NewFromConfig(awsCfg), cfg.MailQueueURL),
 		keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
 		fieldcrypt.New(kms.NewFromConfig(awsCfg), cfg.DataKeyID),
 		Tables{Bookings: cfg.BookingsTable, Mail: cfg.MailTable, Audit: cfg.AuditTable}, cfg.PublicBaseURL)

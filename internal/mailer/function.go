@@ -28,7 +28,8 @@ type Config struct {
 	TransactionalConfigurationSet string `env:"TRANSACTIONAL_CONFIGURATION_SET"`
 }
 
-// Function builds the mailer Lambda: the mail queue and the relay schedule.
+// Function builds the mailer Lambda: the outbox stream, the mail queue
+// (retries, the relay's and the DLQ's redrives) and the relay schedule.
 func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslambda.Function, error) {
 	var cfg Config
 	if err := config.Load(env, &cfg); err != nil {
@@ -42,8 +43,11 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	}
 	m.now = clock.From(ctx) // the local stack's movable clock; in Lambda the real one
 	return awslambda.Function{
+		Stream: func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			return m.Stream(ctx, ev), nil
+		},
 		Queue: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-			return sqsqueue.Batch(ctx, ev, m.Handle), nil
+			return m.Queue(ctx, ev), nil
 		},
 		Schedule: func(ctx context.Context, _ json.RawMessage) error {
 			n, err := m.Relay(ctx)

@@ -37,7 +37,7 @@ const (
 	// function's timeout, so only a crashed sender's claim ever lapses.
 	lease = 2 * time.Minute
 	// relayAfter is how old an unsent, never-received job must be before the
-	// relay assumes its queue message was lost and sends another.
+	// relay assumes its stream record was lost and queues it.
 	relayAfter = 2 * time.Minute
 )
 
@@ -275,9 +275,10 @@ func (m *Mailer) markSent(ctx context.Context, id, sesID string) error {
 	return err
 }
 
-// Relay re-queues jobs that are durable in the outbox but whose queue message
-// never arrived (the producer's SendMessage failed after its write). Jobs the
-// mailer has received and failed are the DLQ's business, not the relay's.
+// Relay re-queues jobs that are durable in the outbox but that the outbox
+// stream never brought to the mailer (a mapping disabled or failing to
+// start, a stream record lost). Jobs the mailer has received and failed are
+// the mail queue's and its DLQ's business, not the relay's.
 func (m *Mailer) Relay(ctx context.Context) (int, error) {
 	cutoff := m.now().Add(-relayAfter).UTC().Format(time.RFC3339)
 	pks, err := dynamo.PendingBefore(ctx, m.db, m.table, cutoff, "attempts = :zero",

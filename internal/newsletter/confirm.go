@@ -114,7 +114,6 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 		}
 		return fmt.Errorf("confirm %s: %w", c.ID, err)
 	}
-	s.enqueue(ctx, job)
 	slog.InfoContext(ctx, "subscription confirmed", "signup", c.ID, "subject", subject.Prefix(c.Subject), "lists", lists)
 	return nil
 }

@@ -29,7 +29,6 @@ type Config struct {
 	SubscribersTable string   `env:"SUBSCRIBERS_TABLE"`
 	MailTable        string   `env:"MAIL_TABLE"`
 	AuditTable       string   `env:"AUDIT_TABLE"`
-	MailQueueURL     string   `env:"MAIL_QUEUE_URL"`
 	SignupsQueueURL  string   `env:"SIGNUPS_QUEUE_URL"`
 	TokenKeySecret   string   `env:"TOKEN_KEY_SECRET"`
 	SubjectKeySecret string   `env:"SUBJECT_KEY_SECRET"`
@@ -48,7 +47,6 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	sqsClient := sqs.NewFromConfig(awsCfg)
 	svc := NewService(reg,
 		dynamo.NewClient(awsCfg),
-		sqsqueue.New(sqsClient, cfg.MailQueueURL),
 		sqsqueue.New(sqsClient, cfg.SignupsQueueURL),
 		keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
 		Tables{Subscribers: cfg.SubscribersTable, Mail: cfg.MailTable, Audit: cfg.AuditTable},

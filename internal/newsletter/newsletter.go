@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
-	"rekisteri/internal/errlog"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/record"
@@ -79,7 +78,6 @@ type Tables struct {
 type Service struct {
 	reg     *register.Register
 	db      dynamoAPI
-	mail    queue
 	signups queue
 	keys    keySource
 	tables  Tables
@@ -89,9 +87,9 @@ type Service struct {
 }
 
 // NewService wires the capability to its stores.
-func NewService(reg *register.Register, db dynamoAPI, mailQueue, signupsQueue queue, keys keySource, tables Tables, baseURL *url.URL) *Service {
+func NewService(reg *register.Register, db dynamoAPI, signupsQueue queue, keys keySource, tables Tables, baseURL *url.URL) *Service {
 	recs := record.MustCatalogue(reg, map[string]string{"subscribers": tables.Subscribers, "mail": tables.Mail, "audit": tables.Audit})
-	return &Service{reg: reg, db: db, mail: mailQueue, signups: signupsQueue, keys: keys, tables: tables, recs: recs, baseURL: baseURL, now: time.Now}
+	return &Service{reg: reg, db: db, signups: signupsQueue, keys: keys, tables: tables, recs: recs, baseURL: baseURL, now: time.Now}
 }
 
 // Signup is one request to join lists.
@@ -171,11 +169,11 @@ func newID() string {
 // state, so the answer cannot tell anyone whether an address is known: lists
 // already active, or signed up moments ago, are left alone and mailed nothing.
 //
-// Nor can the time it takes: every state makes the same calls, one
-// transaction and one mail-queue message. When the transaction is refused,
-// the message names this signup's job, which was never written, so the
-// mailer finds nothing to send (issue 7, item 6). Only a signup to several
-// lists of which some, not all, are refused needs a second transaction.
+// Nor can the time it takes: every state makes the same one call, a
+// transaction that writes the confirmation job with the subscription (the
+// outbox's stream brings it to the mailer) or is refused (issue 7, item 6).
+// Only a signup to several lists of which some, not all, are refused needs a
+// second transaction.
 func (s *Service) Subscribe(ctx context.Context, in Signup) error {
 	keys, err := s.keys.Keys(ctx)
 	if err != nil {
@@ -190,16 +188,13 @@ func (s *Service) Subscribe(ctx context.Context, in Signup) error {
 	sk := subject.EmailKey(keys.Subject, in.Email)
 	email := subject.NormalizeEmail(in.Email)
 	lists := slices.Clone(in.Lists)
-	var job mail.Job
 	for attempt := 0; attempt < 2 && len(lists) > 0; attempt++ {
-		tx, jobIdx, j, err := s.subscribeTx(keys, sk, email, in, lists, now)
+		tx, jobIdx, err := s.subscribeTx(keys, sk, email, in, lists, now)
 		if err != nil {
 			return err
 		}
-		job = j
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 		if err == nil {
-			s.enqueue(ctx, job)
 			slog.InfoContext(ctx, "signup pending", "signup", in.ID, "subject", subject.Prefix(sk), "lists", lists)
 			return nil
 		}
@@ -208,9 +203,7 @@ func (s *Service) Subscribe(ctx context.Context, in Signup) error {
 			return fmt.Errorf("subscribe %s: %w", in.ID, err)
 		}
 		if codes[jobIdx] == "ConditionalCheckFailed" {
-			// This signup id was handled before; its job exists, and the
-			// mailer sends a job once however often it is queued.
-			s.enqueue(ctx, job)
+			// This signup id was handled before; its job exists.
 			return nil
 		}
 		// Each list owns two items (subscription, receipt) at the front.
@@ -225,22 +218,18 @@ func (s *Service) Subscribe(ctx context.Context, in Signup) error {
 		}
 		lists = keep
 	}
-	// The same message as a new address's, naming a job that does not exist.
-	if job.PK != "" {
-		s.enqueue(ctx, job)
-	}
 	slog.InfoContext(ctx, "signup left alone: already active or just sent", "signup", in.ID, "subject", subject.Prefix(sk))
 	return nil
 }
 
-func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, lists []string, now time.Time) ([]types.TransactWriteItem, int, mail.Job, error) {
+func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, lists []string, now time.Time) ([]types.TransactWriteItem, int, error) {
 	pk := subjectPK(sk)
 	var tx []types.TransactWriteItem
 	names := make([]string, 0, len(lists))
 	for _, l := range lists {
 		list, ok := s.reg.List(l)
 		if !ok {
-			return nil, 0, mail.Job{}, fmt.Errorf("subscribe: undeclared list %q", l)
+			return nil, 0, fmt.Errorf("subscribe: undeclared list %q", l)
 		}
 		purpose, _ := s.reg.Purpose(list.Purpose)
 		names = append(names, list.Name.In(in.Lang))
@@ -252,7 +241,7 @@ func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, li
 		put, err := s.recs.Put("subscription", Pending, sub,
 			"attribute_not_exists(pk) OR (#status <> :active AND (#status <> :pending OR signupAt < :resend))")
 		if err != nil {
-			return nil, 0, mail.Job{}, err
+			return nil, 0, err
 		}
 		put.Put.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		put.Put.ExpressionAttributeValues = map[string]types.AttributeValue{
@@ -270,7 +259,7 @@ func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, li
 		}
 		rput, err := s.recs.Put("consent", "unconfirmed", receipt)
 		if err != nil {
-			return nil, 0, mail.Job{}, err
+			return nil, 0, err
 		}
 		tx = append(tx, put, rput)
 	}
@@ -282,14 +271,14 @@ func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, li
 		"privacyURL":     s.privacyURL(in.Lang),
 	})
 	if err != nil {
-		return nil, 0, mail.Job{}, err
+		return nil, 0, err
 	}
 	jput, err := mail.Put(s.recs, job)
 	if err != nil {
-		return nil, 0, mail.Job{}, err
+		return nil, 0, err
 	}
 	tx = append(tx, jput)
-	return tx, len(tx) - 1, job, nil
+	return tx, len(tx) - 1, nil
 }
 
 func (s *Service) unsubscribeToken(keys keyring.Keys, sk string, lists []string) string {
@@ -300,14 +289,6 @@ func (s *Service) unsubscribeToken(keys keyring.Keys, sk string, lists []string)
 func (s *Service) link(path, tok, lang string) string { return token.Link(s.baseURL, path, tok, lang) }
 
 func (s *Service) privacyURL(lang string) string { return s.reg.NoticeURL(s.baseURL, lang) }
-
-// enqueue puts the job's id on the mail queue. The job is already durable in
-// the outbox, so a failure here only delays the mail until the relay re-queues it.
-func (s *Service) enqueue(ctx context.Context, job mail.Job) {
-	if err := s.mail.Send(ctx, sqsqueue.Message{Op: "send", ID: job.ID()}); err != nil {
-		slog.WarnContext(ctx, "mail left for the relay", "mail", job.ID(), errlog.Attr(err))
-	}
-}
 
 func (s *Service) verify(ctx context.Context, tok, purpose string) (token.Claims, keyring.Keys, error) {
 	keys, err := s.keys.Keys(ctx)

@@ -60,7 +60,7 @@ func testService(t *testing.T) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewService(register.MustLoad("museum"), nil, nil, nil, nil, Tables{}, u)
+	return NewService(register.MustLoad("museum"), nil, nil, nil, Tables{}, u)
 }
 
 func TestParseSignup(t *testing.T) {

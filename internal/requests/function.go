@@ -29,7 +29,6 @@ import (
 type Config struct {
 	Register         string   `env:"REGISTER"`
 	PublicBaseURL    *url.URL `env:"PUBLIC_BASE_URL"`
-	MailQueueURL     string   `env:"MAIL_QUEUE_URL"`
 	RequestsQueueURL string   `env:"REQUESTS_QUEUE_URL"`
 	ExportsBucket    string   `env:"EXPORTS_BUCKET"`
 	TokenKeySecret   string   `env:"TOKEN_KEY_SECRET"`
@@ -55,7 +54,6 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	svc, err := NewService(Deps{
 		Catalogue: cat,
 		DB:        dynamo.NewClient(awsCfg),
-		Mail:      sqsqueue.New(sqsClient, cfg.MailQueueURL),
 		Queue:     sqsqueue.New(sqsClient, cfg.RequestsQueueURL),
 		Keys:      keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
 		Exports:   s3exports.New(awsCfg, cfg.ExportsBucket),

@@ -10,7 +10,6 @@ import (
 
 	"rekisteri/internal/audit"
 	"rekisteri/internal/dynamo"
-	"rekisteri/internal/errlog"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/mailbudget"
 	"rekisteri/internal/sqsqueue"
@@ -69,7 +68,6 @@ func (s *Service) Receive(ctx context.Context, in Intake) (Request, error) {
 	if err != nil {
 		return Request{}, fmt.Errorf("request %s: %w", req.ID(), err)
 	}
-	s.enqueueMail(ctx, job.ID())
 	slog.InfoContext(ctx, "request received", "request", req.ID(), "type", req.Type, "subject", subject.Prefix(sk))
 	return req, nil
 }
@@ -99,14 +97,6 @@ func (s *Service) Verify(ctx context.Context, id string) (Request, error) {
 	return req, nil
 }
 
-// enqueueMail puts a job's id on the mail queue. The job is durable in the
-// outbox, so a failure only delays the mail until the mailer's relay.
-func (s *Service) enqueueMail(ctx context.Context, jobID string) {
-	if err := s.mail.Send(ctx, sqsqueue.Message{Op: "send", ID: jobID}); err != nil {
-		slog.WarnContext(ctx, "mail left for the relay", "mail", jobID, errlog.Attr(err))
-	}
-}
-
 // audit writes one audit entry (no personal data).
 func (s *Service) audit(ctx context.Context, e audit.Entry) error {
 	put, err := audit.Put(s.recs, s.now(), e)
@@ -121,7 +111,7 @@ func (s *Service) audit(ctx context.Context, e audit.Entry) error {
 }
 
 // send writes the mail job id (once: a retried step writes nothing twice)
-// with an audit entry, then queues it. The job is the person's (it carries
+// with an audit entry; the outbox's stream brings it to the mailer. The job is the person's (it carries
 // their subject key) when it goes to them, and no one's when it goes to a
 // recipient, staff or the DPO.
 func (s *Service) send(ctx context.Context, req Request, jobID, to, tmpl string, params map[string]string, event string) error {
@@ -148,6 +138,5 @@ func (s *Service) send(ctx context.Context, req Request, jobID, to, tmpl string,
 	if err != nil {
 		return fmt.Errorf("request %s mail %s: %w", req.ID(), tmpl, err)
 	}
-	s.enqueueMail(ctx, job.ID())
 	return nil
 }

@@ -61,7 +61,6 @@ type Service struct {
 	tx      Transactor
 	db      updater
 	budget  *mailbudget.Budget // POST /requests' declared mail budget
-	mail    Sender
 	queue   Sender
 	keys    Keys
 	exports Exports
@@ -77,11 +76,11 @@ type Deps struct {
 		recordstore.DB
 		Transactor
 	}
-	Mail, Queue Sender
-	Keys        Keys
-	Exports     Exports
-	BaseURL     *url.URL
-	Now         func() time.Time
+	Queue   Sender
+	Keys    Keys
+	Exports Exports
+	BaseURL *url.URL
+	Now     func() time.Time
 }
 
 // NewService is the requests capability over d.
@@ -100,7 +99,7 @@ func NewService(d Deps) (*Service, error) {
 	}
 	return &Service{
 		reg: d.Catalogue.Register(), recs: d.Catalogue, store: st, records: recordstore.NewStore(d.DB, d.Catalogue),
-		tx: d.DB, db: d.DB, budget: budget, mail: d.Mail, queue: d.Queue, keys: d.Keys, exports: d.Exports, baseURL: d.BaseURL, now: now,
+		tx: d.DB, db: d.DB, budget: budget, queue: d.Queue, keys: d.Keys, exports: d.Exports, baseURL: d.BaseURL, now: now,
 	}, nil
 }
 
