@@ -233,7 +233,7 @@ func printOps(w io.Writer, ops []opResult) {
 }
 
 func printDups(w io.Writer, dups []dupResult) {
-	fmt.Fprintln(w, "\nduplicate delivery: every mail-queue message delivered twice")
+	fmt.Fprintln(w, "\nduplicate delivery: every outbox stream batch delivered twice at once, then every mail-queue message twice")
 	tw := table(w)
 	row(tw, "mail", "subjects", "messages duplicated", "mails sent", "mails per subject", "extra", "missing", "goal", "result")
 	for _, d := range dups {

@@ -97,7 +97,7 @@ func countFor(counts map[string]int, addrs []string) (sent, extra, missing int) 
 // duplicates signs n people up and confirms them, with every mail-queue
 // message delivered twice and every confirm button pressed twice.
 func (b *bench) duplicates(ctx context.Context, rep *opsReport, n int) error {
-	progress("duplicate delivery: %d signups, every message twice", n)
+	progress("duplicate delivery: %d signups, every stream batch and queue message twice", n)
 	addrs := make([]string, n)
 	for i := range addrs {
 		addrs[i] = b.address()
