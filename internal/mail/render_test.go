@@ -27,7 +27,9 @@ var everyKey = []string{"reference", "resource", "date", "start", "end", "privac
 	"unsubscribeURL", "name", "lists", "email", "decisionURL", "reason", "phone", "payment", "organisation", "notes",
 	"minutes", "hetu", "confirmURL", "businessId", "budget", "address",
 	// data-subject requests (request_render_test.go)
-	"verifyURL", "type", "id", "due", "downloadURL", "expires", "deleted", "kept", "overdue", "lines", "change", "purpose"}
+	"verifyURL", "type", "id", "due", "downloadURL", "expires", "deleted", "kept", "overdue", "lines", "change", "purpose",
+	// campaigns (render_campaign.go)
+	"webURL", "subject", "body"}
 
 func params(v func(key string) string) map[string]string {
 	m := map[string]string{}
@@ -110,6 +112,7 @@ func TestCompiledMatchesTemplates(t *testing.T) {
 // executed are the templates that need more than {{.name}}, and why.
 var executed = map[string]string{
 	"request-erasure": "{{if .kept}}: what is kept, and why, only when something is",
+	"campaign":        "RenderCampaign executes it: the stored body is trusted HTML, and <title> is RCDATA",
 }
 
 // TestEveryTemplateCompiles: no template falls back to execution (a
