@@ -22,6 +22,9 @@ const (
 	Decide        = "decide"
 	Cancel        = "cancel"
 	Download      = "download"
+	// Activity is a list mail's recipient's: following a link of it
+	// (the signed redirect) stamps that they were active.
+	Activity = "activity"
 )
 
 // Errors of Verify; callers tell the person what to do for each.
@@ -90,4 +93,28 @@ func Link(base *url.URL, path, tok, lang string) string {
 	u.Path = strings.TrimRight(u.Path, "/") + path
 	u.RawQuery = url.Values{"token": {tok}, "lang": {lang}}.Encode()
 	return u.String()
+}
+
+// SignURL signs destination u for the activity redirect, so that the
+// redirect sends nobody anywhere the system did not link to (no open
+// redirect). The signature is base64url without padding: it goes into a
+// query as it is.
+func SignURL(key []byte, u string) string { return enc.EncodeToString(urlMAC(key, u)) }
+
+// VerifyURL reports whether sig is SignURL(key, u), in constant time.
+func VerifyURL(key []byte, u, sig string) bool {
+	if len(u) > 8192 || len(sig) > 64 {
+		return false
+	}
+	got, err := enc.DecodeString(sig)
+	return err == nil && hmac.Equal(got, urlMAC(key, u))
+}
+
+// urlMAC is separated from the tokens' domain: a token's MAC is never a
+// URL's, nor the other way round.
+func urlMAC(key []byte, u string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte("rekisteri-url\x00"))
+	h.Write([]byte(u))
+	return h.Sum(nil)
 }
