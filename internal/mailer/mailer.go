@@ -44,10 +44,13 @@ const (
 type dynamoAPI interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	// The campaigns table: a campaign's content, its counters.
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
 type rawSender interface {
-	SendRaw(ctx context.Context, from, to, configurationSet string, raw []byte) (string, error)
+	SendRaw(ctx context.Context, from, to, configurationSet string, raw []byte, tags ...sesmail.Tag) (string, error)
 }
 
 type queue interface {
@@ -96,6 +99,13 @@ type Mailer struct {
 	from  string
 	sets  ConfigurationSets
 	now   func() time.Time
+	// campaigns is the campaigns table; cache its campaigns' content.
+	campaigns string
+	cache     campaignCache
+	// pace spaces SES sends (nil: unpaced); sleep waits between the
+	// stream path's tries of a throttled job.
+	pace  *bucket
+	sleep func(context.Context, time.Duration) error
 }
 
 // New returns a Mailer for the outbox table, sending as from.
@@ -103,7 +113,8 @@ func New(db dynamoAPI, ses rawSender, mailQueue queue, table, from string, sets 
 	if _, err := mail.ParseAddress(from); err != nil {
 		return nil, fmt.Errorf("mailer: from address %q: %w", from, err)
 	}
-	return &Mailer{db: db, ses: ses, queue: mailQueue, table: table, from: from, sets: sets, now: time.Now}, nil
+	return &Mailer{db: db, ses: ses, queue: mailQueue, table: table, from: from, sets: sets, now: time.Now,
+		pace: newBucket(DefaultSendRate, time.Now, sleep), sleep: sleep}, nil
 }
 
 // Handle sends the job a mail-queue message names. Delivered twice, it sends once.
@@ -117,10 +128,16 @@ func (m *Mailer) Handle(ctx context.Context, msg sqsqueue.Message) error {
 	}
 	leaseUntil := job.leaseUntil
 	if withholds(job) {
-		return m.withhold(ctx, msg.ID, leaseUntil)
+		return m.withhold(ctx, job, "subject restricted", counterWithheld)
 	}
-	r, err := rmail.Render(job.Template, job.Lang, job.Params)
-	if err != nil {
+	r, err := m.render(ctx, job)
+	switch {
+	case errors.Is(err, errCampaignGone):
+		// Deleted: nothing is left to count on.
+		return m.withhold(ctx, job, "campaign deleted", "")
+	case errors.Is(err, errNoContent):
+		return m.withhold(ctx, job, "campaign has no content in the job's language", counterWithheld)
+	case err != nil:
 		m.release(ctx, msg.ID, leaseUntil)
 		return fmt.Errorf("render mail %s: %w", msg.ID, err)
 	}
@@ -129,15 +146,23 @@ func (m *Mailer) Handle(ctx context.Context, msg sqsqueue.Message) error {
 		m.release(ctx, msg.ID, leaseUntil)
 		return fmt.Errorf("build mail %s: %w", msg.ID, err)
 	}
-	sesID, err := m.ses.SendRaw(ctx, m.from, job.To, m.sets[job.Class], raw)
-	if err != nil {
+	if err := m.pace.wait(ctx); err != nil {
 		m.release(ctx, msg.ID, leaseUntil)
 		return fmt.Errorf("send mail %s: %w", msg.ID, err)
 	}
-	err = m.markSent(ctx, msg.ID, sesID)
+	sesID, err := m.ses.SendRaw(ctx, m.from, job.To, m.sets[job.Class], raw, tags(job)...)
+	if err != nil {
+		m.release(ctx, msg.ID, leaseUntil)
+		if throttled(err) {
+			return fmt.Errorf("send mail %s: %w: %w", msg.ID, errThrottled, err)
+		}
+		return fmt.Errorf("send mail %s: %w", msg.ID, err)
+	}
+	sent := m.sentUpdate(job, sesID) // once: every try writes the same
+	err = m.settle(ctx, job, sent, rmail.Sent, counterSent)
 	for i := 0; err != nil && i < 3 && ctx.Err() == nil; i++ {
 		time.Sleep(time.Duration(100<<i) * time.Millisecond)
-		err = m.markSent(ctx, msg.ID, sesID) // unconditional, so repeating is harmless
+		err = m.settle(ctx, job, sent, rmail.Sent, counterSent) // a repeat finds it sent: harmless, counted once
 	}
 	if err != nil {
 		// The mail is out. Failing the message would let a redelivery find
@@ -234,11 +259,13 @@ func (m *Mailer) release(ctx context.Context, id string, leaseUntil int64) {
 }
 
 // withhold ends a claimed job unsent: status withheld, off the byPending
-// index, so neither a redelivery nor the relay sends it. The log line names
-// the job only (a metric filter counts the lines).
-func (m *Mailer) withhold(ctx context.Context, id string, leaseUntil int64) error {
+// index, so neither a redelivery nor the relay sends it; a campaign job
+// adds to its campaign's counter (counter, when not ""). The log line
+// names the job only (a metric filter counts the lines).
+func (m *Mailer) withhold(ctx context.Context, job *claimedJob, why, counter string) error {
+	id := job.ID()
 	pk, sk := rmail.JobKey(id)
-	_, err := m.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	upd := types.Update{
 		TableName:                aws.String(m.table),
 		Key:                      dynamo.Key(pk, sk),
 		UpdateExpression:         aws.String("SET #status = :withheld REMOVE leaseUntil, pending"),
@@ -247,21 +274,24 @@ func (m *Mailer) withhold(ctx context.Context, id string, leaseUntil int64) erro
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":withheld": &types.AttributeValueMemberS{Value: Withheld},
 			":sending":  &types.AttributeValueMemberS{Value: rmail.Sending},
-			":until":    &types.AttributeValueMemberN{Value: strconv.FormatInt(leaseUntil, 10)},
+			":until":    &types.AttributeValueMemberN{Value: strconv.FormatInt(job.leaseUntil, 10)},
 		},
-	})
-	if err != nil {
+	}
+	if err := m.settle(ctx, job, upd, Withheld, counter); err != nil {
 		// Still "sending" under this lease: a redelivery after the lease
 		// finds it again and withholds it then.
 		return fmt.Errorf("withhold mail %s: %w", id, err)
 	}
-	slog.InfoContext(ctx, "mail withheld: subject restricted", "mail", id)
+	slog.InfoContext(ctx, "mail withheld: "+why, "mail", id)
 	return nil
 }
 
-func (m *Mailer) markSent(ctx context.Context, id, sesID string) error {
-	pk, sk := rmail.JobKey(id)
-	_, err := m.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+// sentUpdate marks a job sent. Unconditional, so repeating it is harmless,
+// except for a campaign job, whose mark counts: it holds only under this
+// delivery's lease, so a repeat cannot count twice (see settle).
+func (m *Mailer) sentUpdate(job *claimedJob, sesID string) types.Update {
+	pk, sk := rmail.JobKey(job.ID())
+	upd := types.Update{
 		TableName:                aws.String(m.table),
 		Key:                      dynamo.Key(pk, sk),
 		UpdateExpression:         aws.String("SET #status = :sent, sentAt = :now, sesMessageId = :ses REMOVE leaseUntil, pending"),
@@ -271,8 +301,13 @@ func (m *Mailer) markSent(ctx context.Context, id, sesID string) error {
 			":now":  &types.AttributeValueMemberS{Value: m.now().UTC().Format(time.RFC3339)},
 			":ses":  &types.AttributeValueMemberS{Value: sesID},
 		},
-	})
-	return err
+	}
+	if counts(job) {
+		upd.ConditionExpression = aws.String("#status = :sending AND leaseUntil = :until")
+		upd.ExpressionAttributeValues[":sending"] = &types.AttributeValueMemberS{Value: rmail.Sending}
+		upd.ExpressionAttributeValues[":until"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(job.leaseUntil, 10)}
+	}
+	return upd
 }
 
 // Relay re-queues jobs that are durable in the outbox but that the outbox

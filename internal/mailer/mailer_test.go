@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	rmail "rekisteri/internal/mail"
+	"rekisteri/internal/sesmail"
 	"rekisteri/internal/sqsqueue"
 )
 
@@ -21,6 +22,12 @@ type scriptedDB struct {
 	t       *testing.T
 	answers []func(*dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error)
 	calls   []*dynamodb.UpdateItemInput
+	// The campaigns table: items by pk, and the transactions' answers.
+	items     map[string]map[string]types.AttributeValue
+	getErr    error
+	gets      []*dynamodb.GetItemInput
+	txAnswers []error
+	txs       []*dynamodb.TransactWriteItemsInput
 }
 
 func (d *scriptedDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
@@ -37,16 +44,51 @@ func (d *scriptedDB) Query(context.Context, *dynamodb.QueryInput, ...func(*dynam
 	return &dynamodb.QueryOutput{}, nil
 }
 
-type fakeSES struct {
-	sent []string
-	err  error
+// GetItem answers from items (nil: no such item), recording the calls.
+func (d *scriptedDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	d.gets = append(d.gets, in)
+	if d.getErr != nil {
+		return nil, d.getErr
+	}
+	pk := in.Key["pk"].(*types.AttributeValueMemberS).Value
+	return &dynamodb.GetItemOutput{Item: d.items[pk]}, nil
 }
 
-func (f *fakeSES) SendRaw(_ context.Context, from, to, set string, raw []byte) (string, error) {
-	if f.err != nil {
+// TransactWriteItems answers from its own script, recording the calls.
+func (d *scriptedDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	d.txs = append(d.txs, in)
+	if len(d.txAnswers) == 0 {
+		d.t.Fatalf("unexpected TransactWriteItems #%d", len(d.txs))
+	}
+	err := d.txAnswers[0]
+	d.txAnswers = d.txAnswers[1:]
+	if err != nil {
+		return nil, err
+	}
+	return &dynamodb.TransactWriteItemsOutput{}, nil
+}
+
+type fakeSES struct {
+	sent []string
+	raw  [][]byte
+	tags [][]sesmail.Tag
+	err  error
+	errs []error // the first sends' errors, one each, before err
+}
+
+func (f *fakeSES) SendRaw(_ context.Context, from, to, set string, raw []byte, tags ...sesmail.Tag) (string, error) {
+	if len(f.errs) > 0 {
+		err := f.errs[0]
+		f.errs = f.errs[1:]
+		if err != nil {
+			return "", err
+		}
+	} else if f.err != nil {
 		return "", f.err
 	}
 	f.sent = append(f.sent, to+"|"+set)
+	f.raw = append(f.raw, raw)
+	f.tags = append(f.tags, tags)
 	return "ses-1", nil
 }
 

@@ -22,11 +22,13 @@ import (
 // second call to a queue that could fail after the write (the transactional
 // outbox, fed by DynamoDB Streams). The stream's records carry only keys.
 //
-// A job the stream brings that cannot be sent now (SES throttling, a lease
-// held elsewhere) is handed to the mail queue, whose retries and DLQ take it
+// A job the stream brings that cannot be sent now (a lease held elsewhere,
+// SES failing) is handed to the mail queue, whose retries and DLQ take it
 // from there, so one slow job never holds up the stream's shard. Only when
 // the queue cannot be reached either does the record fail, and the mapping
-// retries it; the mail waits, nothing is lost.
+// retries it; the mail waits, nothing is lost. SES throttling is the
+// exception: the queue would only send the job at SES again sooner, so the
+// stream path waits and tries again here, and then fails the record.
 
 // Inserted sends the job a stream record names, or hands it to the queue.
 func (m *Mailer) Inserted(ctx context.Context, pk string) error {
@@ -37,8 +39,20 @@ func (m *Mailer) Inserted(ctx context.Context, pk string) error {
 	}
 	msg := sqsqueue.Message{Op: OpSend, ID: id}
 	err := m.Handle(ctx, msg)
+	for i := 0; errors.Is(err, errThrottled) && i < len(throttleBackoff); i++ {
+		// Handing a throttled job to the queue would only send it at SES
+		// sooner: wait here (the job released), and past the last wait fail
+		// the record, so the shard waits behind it.
+		if serr := m.sleep(ctx, throttleBackoff[i]); serr != nil {
+			break
+		}
+		err = m.Handle(ctx, msg)
+	}
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, errThrottled) {
+		return fmt.Errorf("mail %s: SES still throttling, the stream retries the record: %w", id, err)
 	}
 	if qerr := m.queue.Send(ctx, msg); qerr != nil {
 		return fmt.Errorf("mail %s: not sent (%w), nor handed to the queue: %w", id, err, qerr)
@@ -98,6 +112,9 @@ func (m *Mailer) Resume(ctx context.Context, lastArrival time.Time) error {
 		herr := m.Handle(ctx, sqsqueue.Message{Op: OpSend, ID: strings.TrimPrefix(pk, "MAIL#")})
 		if herr != nil && !errors.Is(herr, errLeased) {
 			failures = append(failures, herr)
+		}
+		if errors.Is(herr, errThrottled) {
+			break // the rest when the message comes again
 		}
 	}
 	slog.InfoContext(ctx, "stream failure resumed", "jobs", len(pks), "unsent", len(failures)-1)
