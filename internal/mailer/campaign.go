@@ -50,13 +50,16 @@ func (m *Mailer) render(ctx context.Context, job *claimedJob) (rmail.Rendered, e
 	if err != nil {
 		return rmail.Rendered{}, err
 	}
-	c, ok := content[job.Lang]
+	lang := job.Lang
+	c, ok := content[lang]
 	if !ok {
-		if c, ok = content["fi"]; !ok {
+		// The whole mail in Finnish, layout and <html lang> with the body.
+		lang = "fi"
+		if c, ok = content[lang]; !ok {
 			return rmail.Rendered{}, errNoContent
 		}
 	}
-	return rmail.RenderCampaign(job.Lang, c, job.Params)
+	return rmail.RenderCampaign(lang, c, job.Params)
 }
 
 // campaignCacheSize is how many campaigns' content a process keeps: a

@@ -161,7 +161,7 @@ func (m *Mailer) Handle(ctx context.Context, msg sqsqueue.Message) error {
 	sent := m.sentUpdate(job, sesID) // once: every try writes the same
 	err = m.settle(ctx, job, sent, rmail.Sent, counterSent)
 	for i := 0; err != nil && i < 3 && ctx.Err() == nil; i++ {
-		time.Sleep(time.Duration(100<<i) * time.Millisecond)
+		_ = m.sleep(ctx, time.Duration(100<<i)*time.Millisecond)
 		err = m.settle(ctx, job, sent, rmail.Sent, counterSent) // a repeat finds it sent: harmless, counted once
 	}
 	if err != nil {
