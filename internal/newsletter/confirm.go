@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"rekisteri/internal/audience"
 	"rekisteri/internal/audit"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/mail"
@@ -60,17 +61,27 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 		list, _ := s.reg.List(sub.List)
 		names = append(names, list.Name.In(sub.Lang))
 		lists = append(lists, sub.List)
+		// The confirmed subscription joins its list's audience, unless its
+		// address bounced hard; confirming is activity, so the soft
+		// bounces in a row start again.
+		set := "#status = :active, confirmedAt = :now, lastActiveAt = :now, " + audience.SoftBounces + " = :zero"
+		vals := map[string]types.AttributeValue{
+			":active": &types.AttributeValueMemberS{Value: Active}, ":pending": &types.AttributeValueMemberS{Value: Pending},
+			":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":signup": &types.AttributeValueMemberS{Value: c.ID},
+			":zero": &types.AttributeValueMemberN{Value: "0"},
+		}
+		if sub.Undeliverable == "" {
+			set += ", " + audience.Attr + " = :sendTo"
+			vals[":sendTo"] = &types.AttributeValueMemberS{Value: audience.Key(sub.List, pk)}
+		}
 		tx = append(tx,
 			types.TransactWriteItem{Update: &types.Update{
-				TableName:                aws.String(s.tables.Subscribers),
-				Key:                      dynamo.Key(pk, listSK(sub.List)),
-				UpdateExpression:         aws.String(activeKeep.Expression("#status = :active, confirmedAt = :now, lastActiveAt = :now", "")),
-				ConditionExpression:      aws.String("#status = :pending AND signupId = :signup"),
-				ExpressionAttributeNames: map[string]string{"#status": "status"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":active": &types.AttributeValueMemberS{Value: Active}, ":pending": &types.AttributeValueMemberS{Value: Pending},
-					":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":signup": &types.AttributeValueMemberS{Value: c.ID},
-				},
+				TableName:                 aws.String(s.tables.Subscribers),
+				Key:                       dynamo.Key(pk, listSK(sub.List)),
+				UpdateExpression:          aws.String(activeKeep.Expression(set, "")),
+				ConditionExpression:       aws.String("#status = :pending AND signupId = :signup"),
+				ExpressionAttributeNames:  map[string]string{"#status": "status"},
+				ExpressionAttributeValues: activeKeep.Values(vals),
 			}},
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:                 aws.String(s.tables.Subscribers),

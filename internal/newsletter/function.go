@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -29,12 +28,14 @@ type Config struct {
 	SubscribersTable string   `env:"SUBSCRIBERS_TABLE"`
 	MailTable        string   `env:"MAIL_TABLE"`
 	AuditTable       string   `env:"AUDIT_TABLE"`
+	CampaignsTable   string   `env:"CAMPAIGNS_TABLE"`
 	SignupsQueueURL  string   `env:"SIGNUPS_QUEUE_URL"`
 	TokenKeySecret   string   `env:"TOKEN_KEY_SECRET"`
 	SubjectKeySecret string   `env:"SUBJECT_KEY_SECRET"`
 }
 
-// Function builds the newsletter Lambda: HTTP routes and the signups queue.
+// Function builds the newsletter Lambda: HTTP routes, the signups queue and
+// the SES events queue (both queues reach its one Queue handler).
 func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslambda.Function, error) {
 	var cfg Config
 	if err := config.Load(env, &cfg); err != nil {
@@ -49,7 +50,7 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 		dynamo.NewClient(awsCfg),
 		sqsqueue.New(sqsClient, cfg.SignupsQueueURL),
 		keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
-		Tables{Subscribers: cfg.SubscribersTable, Mail: cfg.MailTable, Audit: cfg.AuditTable},
+		Tables{Subscribers: cfg.SubscribersTable, Mail: cfg.MailTable, Audit: cfg.AuditTable, Campaigns: cfg.CampaignsTable},
 		cfg.PublicBaseURL)
 	svc.now = clock.From(ctx) // the local stack's movable clock; in Lambda the real one
 	// The privacy notice is published here for now: its links are in every
@@ -58,10 +59,8 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	routes.Handle("GET /privacy", notice.Registers{reg.ID: reg}.Routes())
 	routes.Handle("/", svc.Routes())
 	return awslambda.Function{
-		HTTP: routes,
-		Queue: func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-			return sqsqueue.Batch(ctx, ev, svc.HandleSignup), nil
-		},
+		HTTP:  routes,
+		Queue: svc.Queue,
 		Schedule: func(ctx context.Context, _ json.RawMessage) error {
 			n, err := svc.RelaySignups(ctx)
 			slog.InfoContext(ctx, "signup relay run", "requeued", n)

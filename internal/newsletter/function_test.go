@@ -24,6 +24,7 @@ func functionEnv() map[string]string {
 		"SUBSCRIBERS_TABLE":  "rekisteri-subscribers",
 		"MAIL_TABLE":         "rekisteri-mail",
 		"AUDIT_TABLE":        "rekisteri-audit",
+		"CAMPAIGNS_TABLE":    "rekisteri-campaigns",
 		"MAIL_QUEUE_URL":     "http://127.0.0.1:9/123456789012/rekisteri-mail",
 		"SIGNUPS_QUEUE_URL":  "http://127.0.0.1:9/123456789012/rekisteri-signups",
 		"TOKEN_KEY_SECRET":   "rekisteri/token-key",

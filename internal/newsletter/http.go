@@ -25,6 +25,9 @@ func (s *Service) Routes() http.Handler {
 	mux.Handle("POST /newsletter/confirm", web.Handle(s.confirm))
 	mux.Handle("GET /newsletter/unsubscribe", web.Handle(s.linkPage(token.Unsubscribe)))
 	mux.Handle("POST /newsletter/unsubscribe", web.Handle(s.unsubscribe))
+	// A list mail's links and its web version (activity.go).
+	mux.Handle("GET /newsletter/go", web.Handle(s.redirect))
+	mux.Handle("GET /newsletter/web", web.Handle(s.webVersion))
 	// The accessibility statement (Act 306/2019), linked from every page, is
 	// published here beside the privacy notice: this function holds the
 	// declaration that names the provider.

@@ -57,6 +57,7 @@ var (
 type dynamoAPI interface {
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
@@ -72,6 +73,8 @@ type keySource interface {
 // Tables are the physical names of the tables the service writes.
 type Tables struct {
 	Subscribers, Mail, Audit string
+	// Campaigns is read only, for a campaign's web version.
+	Campaigns string
 }
 
 // Service is the newsletter capability.
@@ -123,6 +126,11 @@ type subscription struct {
 	// the mail a restricted subscription causes carries it too.
 	RestrictedAt  string `dynamodbav:"restrictedAt,omitempty"`
 	RestrictedFor string `dynamodbav:"restrictedFor,omitempty"`
+	// Undeliverable is the list, when the address hard-bounced (written by
+	// HandleSESEvent, never by a signup); SoftBounces counts soft bounces
+	// in a row. audience.Attr (sendTo) is written by updates only.
+	Undeliverable string `dynamodbav:"undeliverable,omitempty"`
+	SoftBounces   int    `dynamodbav:"softBounces,omitempty"`
 }
 
 // consent is the receipt of one signup to one list (GDPR Art. 7(1)).

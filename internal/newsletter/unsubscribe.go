@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"rekisteri/internal/audience"
 	"rekisteri/internal/audit"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/subject"
@@ -38,10 +39,26 @@ func (s *Service) unsubscribeOnce(ctx context.Context, c token.Claims, channel s
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	pk := subjectPK(c.Subject)
+	tx, err := s.withdrawItems(c.Subject, subs, c.Lists, channel, s.now())
+	if err != nil || len(tx) == 0 {
+		return err
+	}
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
+		return fmt.Errorf("unsubscribe %s: %w", subject.Prefix(c.Subject), err)
+	}
+	slog.InfoContext(ctx, "unsubscribed", "subject", subject.Prefix(c.Subject), "lists", c.Lists, "channel", channel)
+	return nil
+}
+
+// withdrawItems are the transaction items withdrawing the consent of
+// subject sk (whose subscriptions are subs) to lists by channel: each
+// subscription leaves its list's audience and loses its address, its
+// receipt records the withdrawal, and the audit log says so. Lists not
+// subscribed, or withdrawn already, give none.
+func (s *Service) withdrawItems(sk string, subs map[string]subscription, lists []string, channel string, now time.Time) ([]types.TransactWriteItem, error) {
+	pk := subjectPK(sk)
 	var tx []types.TransactWriteItem
-	for _, l := range c.Lists {
+	for _, l := range lists {
 		sub, ok := subs[l]
 		if !ok || sub.Status == Unsubscribed {
 			continue
@@ -53,7 +70,7 @@ func (s *Service) unsubscribeOnce(ctx context.Context, c token.Claims, channel s
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:                aws.String(s.tables.Subscribers),
 				Key:                      dynamo.Key(pk, listSK(l)),
-				UpdateExpression:         aws.String(withdrawn.Expression("#status = :unsub, unsubscribedAt = :now, lastActiveAt = :now", "email, #name")),
+				UpdateExpression:         aws.String(withdrawn.Expression("#status = :unsub, unsubscribedAt = :now, lastActiveAt = :now", "email, #name, "+audience.Attr)),
 				ConditionExpression:      aws.String("signupId = :signup AND #status <> :unsub"),
 				ExpressionAttributeNames: map[string]string{"#status": "status", "#name": "name"},
 				ExpressionAttributeValues: withdrawn.Values(map[string]types.AttributeValue{
@@ -71,18 +88,11 @@ func (s *Service) unsubscribeOnce(ctx context.Context, c token.Claims, channel s
 				}),
 			}},
 		)
-		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.withdrawn", Ref: sub.SignupID, List: l, SubjectKey: c.Subject})
+		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.withdrawn", Ref: sub.SignupID, List: l, SubjectKey: sk})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		tx = append(tx, a)
 	}
-	if len(tx) == 0 {
-		return nil
-	}
-	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
-		return fmt.Errorf("unsubscribe %s: %w", subject.Prefix(c.Subject), err)
-	}
-	slog.InfoContext(ctx, "unsubscribed", "subject", subject.Prefix(c.Subject), "lists", c.Lists, "channel", channel)
-	return nil
+	return tx, nil
 }

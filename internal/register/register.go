@@ -80,6 +80,7 @@ type Register struct {
 	Security       Text         `yaml:"security"`
 	Purposes       []Purpose    `yaml:"purposes"`
 	Lists          []List       `yaml:"lists"`
+	Bounces        Bounces      `yaml:"bounces"`
 	Recipients     []Recipient  `yaml:"recipients"`
 	Sources        []Named      `yaml:"sources"`
 	DataCategories []Named      `yaml:"dataCategories"`
@@ -185,6 +186,13 @@ type MailBudget struct {
 	ID       string `yaml:"id"`
 	Count    int    `yaml:"count"`
 	Window   Window `yaml:"window"`
+}
+
+// Bounces is how the lists treat mail that comes back: SoftInARow soft
+// bounces (mailbox full, ...) in a row, without a confirmation or a
+// followed link in between, count as one hard bounce.
+type Bounces struct {
+	SoftInARow int `yaml:"softInARow"`
 }
 
 // MailBudget returns the declared mail budget with id.

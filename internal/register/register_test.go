@@ -318,6 +318,8 @@ func TestValidateRefusesBrokenDeclarations(t *testing.T) {
 			r.Recipients[0].Name = Text{"fi": "x", "sv": "y"}
 		}},
 		{"no security measures", func(r *Register) { r.SecurityMeasures = nil }},
+		{"lists without a soft-bounce limit", func(r *Register) { r.Bounces.SoftInARow = 0 }},
+		{"a negative soft-bounce limit", func(r *Register) { r.Bounces.SoftInARow = -1 }},
 		{"security measure missing a language", func(r *Register) {
 			r.SecurityMeasures = append([]Measure(nil), r.SecurityMeasures...)
 			r.SecurityMeasures[0].Text = Text{"sv": "x", "en": "y"}

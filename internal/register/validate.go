@@ -94,6 +94,9 @@ func (r *Register) validate() error {
 			return err
 		}
 	}
+	if len(r.Lists) > 0 && r.Bounces.SoftInARow < 1 {
+		return fmt.Errorf("bounces: softInARow %d, want at least 1 (a register with lists declares it)", r.Bounces.SoftInARow)
+	}
 	for _, b := range r.MailBudgets {
 		if b.ID == "" || b.Endpoint == "" || b.Count <= 0 || b.Window.Duration <= 0 {
 			return fmt.Errorf("mail budget %q of %q: want an id, an endpoint, a positive count and window", b.ID, b.Endpoint)
