@@ -103,7 +103,9 @@ func TestBucketCancelledWaitGivesTheSlotBack(t *testing.T) {
 }
 
 func TestThrottled(t *testing.T) {
-	op := func(err error) error { return &smithy.OperationError{ServiceID: "SESv2", OperationName: "SendEmail", Err: err} }
+	op := func(err error) error {
+		return &smithy.OperationError{ServiceID: "SESv2", OperationName: "SendEmail", Err: err}
+	}
 	cases := []struct {
 		err  error
 		want bool
