@@ -119,10 +119,10 @@ func (s *Service) webVersion(w http.ResponseWriter, r *http.Request) error {
 	c, lang, err := s.campaignContent(r.Context(), q.Get("campaign"), lang)
 	if errors.Is(err, errNoCampaign) {
 		if web.WantsJSON(r) {
-			web.JSON(w, http.StatusNotFound, map[string]string{"error": t(lang, "web.notfound")})
+			web.JSON(w, http.StatusNotFound, map[string]string{"error": t(lang, "web.gone")})
 			return nil
 		}
-		web.Message(w, http.StatusNotFound, lang, t(lang, "web.notfound.title"), t(lang, "web.notfound"))
+		web.Message(w, http.StatusNotFound, lang, t(lang, "web.gone.title"), t(lang, "web.gone"))
 		return nil
 	}
 	if err != nil {

@@ -22,7 +22,9 @@ func TestAudienceFollowsTheSubscription(t *testing.T) {
 		want func(h *harness, email string) map[string]string
 	}{
 		{"pending: not yet", func(h *harness, email string) { h.subscribe(email, false, both...) },
-			func(h *harness, email string) map[string]string { return map[string]string{"newsletter": "", "openings": ""} }},
+			func(h *harness, email string) map[string]string {
+				return map[string]string{"newsletter": "", "openings": ""}
+			}},
 		{"confirmed: on both lists", func(h *harness, email string) { h.subscribe(email, true, both...) },
 			func(h *harness, email string) map[string]string {
 				return map[string]string{"newsletter": audience.Key("newsletter", h.pk(email)), "openings": audience.Key("openings", h.pk(email))}
