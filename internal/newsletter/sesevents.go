@@ -16,6 +16,7 @@ import (
 	"rekisteri/internal/audience"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/keyring"
+	"rekisteri/internal/mail"
 	"rekisteri/internal/sesevents"
 	"rekisteri/internal/subject"
 )
@@ -139,8 +140,12 @@ func (s *Service) feedbackItems(ev sesevents.Event, sk string, subs map[string]s
 		}
 	}
 	if ev.Kind == sesevents.Complaint {
-		if tagged := ev.Tags["list"]; len(tagged) > 0 && slices.Contains(lists, tagged[0]) {
-			lists = tagged[:1]
+		// The mail names the list it was sent to; only a mail naming none
+		// (or none declared) is a complaint about every list.
+		if tagged := ev.Tags[mail.ParamList]; len(tagged) > 0 {
+			if _, ok := s.reg.List(tagged[0]); ok {
+				lists = slices.DeleteFunc(lists, func(l string) bool { return l != tagged[0] })
+			}
 		}
 		return s.withdrawItems(sk, subs, lists, ComplaintChannel, now)
 	}

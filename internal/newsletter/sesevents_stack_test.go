@@ -78,6 +78,12 @@ func TestSESEvents(t *testing.T) {
 			map[string]func(*harness, string, string) state{"newsletter": on, "openings": withdrawn}, ""},
 		{"complaint naming no list: every list withdrawn", both, []step{event(complaintFixture, "complaint-2", nil)},
 			map[string]func(*harness, string, string) state{"newsletter": withdrawn, "openings": withdrawn}, ""},
+		{"complaint about a list already left: no other list withdrawn", both, []step{
+			func(h *harness, email string) { h.unsubscribe(email, "openings") },
+			event(complaintFixture, "complaint-4", map[string][]string{mail.ParamList: {"openings"}}),
+		}, map[string]func(*harness, string, string) state{"newsletter": on, "openings": func(h *harness, email, list string) state {
+			return state{"unsubscribed", "", "", "0", "", "one-click"}
+		}}, ""},
 		{"complaint redelivered: nothing more", both, []step{event(complaintFixture, "complaint-3", nil), event(complaintFixture, "complaint-3", nil)},
 			map[string]func(*harness, string, string) state{"newsletter": withdrawn, "openings": withdrawn}, ""},
 	}
