@@ -141,6 +141,7 @@ func consumed(result any) float64 {
 type Faults struct {
 	mu    sync.Mutex
 	next  map[string]int
+	after map[string]int // calls let through before next's failures begin
 	rate  float64
 	rng   *rand.Rand
 	fired int
@@ -148,13 +149,21 @@ type Faults struct {
 
 // NewFaults returns Faults that fail nothing yet; seed makes a rate repeatable.
 func NewFaults(seed uint64) *Faults {
-	return &Faults{next: map[string]int{}, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	return &Faults{next: map[string]int{}, after: map[string]int{}, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
 // FailNext fails the next n calls of "Service.Operation" (e.g. "SESv2.SendEmail").
 func (f *Faults) FailNext(operation string, n int) {
 	f.mu.Lock()
 	f.next[operation] = n
+	f.mu.Unlock()
+}
+
+// FailAfter lets the next after calls of operation through, then fails n:
+// a process killed part way through its work.
+func (f *Faults) FailAfter(operation string, after, n int) {
+	f.mu.Lock()
+	f.after[operation], f.next[operation] = after, n
 	f.mu.Unlock()
 }
 
@@ -183,7 +192,9 @@ func (f *Faults) Attach(cfg *aws.Config) {
 				key := awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx)
 				f.mu.Lock()
 				fail := false
-				if f.next[key] > 0 {
+				if f.after[key] > 0 {
+					f.after[key]--
+				} else if f.next[key] > 0 {
 					f.next[key]--
 					fail = true
 				} else if f.rate > 0 && f.rng.Float64() < f.rate {

@@ -34,6 +34,8 @@ func main() {
 	runs := flag.Int("runs", 20, "process starts per function; the median is reported")
 	nDup := flag.Int("dup", 20, "signups in the duplicate-delivery run")
 	nFaults := flag.Int("faults", 50, "signups in the fault-injection run")
+	nCampaign := flag.Int("campaign", 50000, "subscribers of the campaign whose page writer is measured (0: skip the campaign rows)")
+	nCampaignMail := flag.Int("campaign-mail", 1000, "subscribers of the campaign sent through the mailer")
 	seed := flag.Uint64("seed", 1, "seed of the injected faults")
 	skipFunctions := flag.Bool("skip-functions", false, "skip the per-function measurements")
 	skipStack := flag.Bool("skip-stack", false, "skip the measurements on the local stack")
@@ -84,7 +86,7 @@ func main() {
 		if err := os.MkdirAll(logDir, 0o755); err != nil {
 			fatal(err)
 		}
-		ops, err = measureOperations(ctx, abs, tmp, logDir, *nDup, *nFaults, *seed, *cpuRounds, *cpuOnly, *cpuProfile)
+		ops, err = measureOperations(ctx, abs, tmp, logDir, *nDup, *nFaults, [2]int{*nCampaign, *nCampaignMail}, *seed, *cpuRounds, *cpuOnly, *cpuProfile)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("operations: %w", err))
 		}
@@ -122,6 +124,9 @@ func main() {
 	}
 	if ops.Faults != nil && len(errs) == 0 {
 		printFaults(os.Stdout, *ops.Faults)
+	}
+	if ops.Campaign != nil && len(errs) == 0 {
+		printCampaign(os.Stdout, ops.Campaign)
 	}
 	if sw != nil {
 		printSweep(os.Stdout, sw)

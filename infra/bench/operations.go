@@ -51,11 +51,12 @@ type faultResult struct {
 }
 
 type opsReport struct {
-	CPU    *cpuReport
-	Ops    []opResult
-	States []stateResult
-	Dups   []dupResult
-	Faults *faultResult
+	CPU      *cpuReport
+	Ops      []opResult
+	States   []stateResult
+	Dups     []dupResult
+	Faults   *faultResult
+	Campaign *campaignResult
 }
 
 type bench struct {
@@ -75,7 +76,7 @@ func randomHex(n int) string {
 }
 
 // measureOperations runs the operations against the local stack.
-func measureOperations(ctx context.Context, root, tmp, logDir string, nDup, nFaults int, seed uint64, cpuRounds int, cpuOnly bool, cpuProfile time.Duration) (rep opsReport, err error) {
+func measureOperations(ctx context.Context, root, tmp, logDir string, nDup, nFaults int, nCampaign [2]int, seed uint64, cpuRounds int, cpuOnly bool, cpuProfile time.Duration) (rep opsReport, err error) {
 	logf, err := os.Create(filepath.Join(logDir, "functions.log"))
 	if err != nil {
 		return rep, err
@@ -137,6 +138,12 @@ func measureOperations(ctx context.Context, root, tmp, logDir string, nDup, nFau
 	}
 	if err := b.withFaults(ctx, &rep, nFaults); err != nil {
 		return rep, err
+	}
+	if nCampaign[0] > 0 {
+		// Last: the large campaign's jobs stay in the outbox, undrained.
+		if err := b.campaignBench(ctx, &rep, nCampaign[0], nCampaign[1]); err != nil {
+			return rep, fmt.Errorf("campaign: %w", err)
+		}
 	}
 	return rep, nil
 }

@@ -65,6 +65,7 @@ var linkedNotRun = map[string]map[string]string{
 		"dynamodb:Query":      "the newsletter package's subscription reads; feedback only hands signups over (PutItem SIGNUP#)",
 		"dynamodb:UpdateItem": "the newsletter package's confirm/unsubscribe and signup relay",
 		"dynamodb:DeleteItem": "the newsletter package's handover intake",
+		"dynamodb:GetItem":    "the newsletter package's campaign web version",
 	},
 	"RetentionFunction": {
 		"dynamodb:BatchGetItem": "recordstore's whole-item reads (Items, Fetch, Held): only data-subject requests read whole records",

@@ -61,6 +61,7 @@ var (
 	motoLacks = []string{
 		"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::CloudWatch::Alarm", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy",
 		"AWS::SES::ConfigurationSet", "AWS::SES::EmailIdentity", "AWS::Scheduler::Schedule", "AWS::SecretsManager::Secret",
+		"AWS::SES::ConfigurationSetEventDestination", "AWS::SNS::TopicPolicy", "AWS::SNS::Subscription",
 	}
 )
 

@@ -97,7 +97,16 @@ func TestAlarmTopicReachesSomeone(t *testing.T) {
 		t.Fatal("no SNS topic")
 	}
 	res := Resolver{Params: map[string]string{"AWS::Partition": "aws", "AWS::AccountId": account, "AWS::Region": "eu-north-1"}}
+	alarmed := map[string]bool{}
+	for _, alarm := range tmpl.Names("AWS::CloudWatch::Alarm") {
+		for _, a := range List(tmpl.Resources[alarm].Properties["AlarmActions"]) {
+			alarmed[Str(Map(a)["Ref"])] = true
+		}
+	}
 	for _, name := range topics {
+		if !alarmed[name] {
+			continue // not an alarm topic (SES events: its key lets SES publish)
+		}
 		keyRef := tmpl.Resources[name].Properties["KmsMasterKeyId"]
 		keyName := Str(Map(keyRef)["Ref"])
 		if keyName == "" {

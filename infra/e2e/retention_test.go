@@ -23,6 +23,7 @@ import (
 	"rekisteri/infra/awsprobe"
 	"rekisteri/infra/local"
 	"rekisteri/internal/booking"
+	"rekisteri/internal/campaign"
 	"rekisteri/internal/fieldcrypt"
 	"rekisteri/internal/helsinki"
 	"rekisteri/internal/record"
@@ -54,6 +55,8 @@ var retentionCases = []struct{ rule, made string }{
 	{"request-unverified", "a data-subject request nobody verified"},
 	{"request-answered", "an objection, verified and answered"},
 	{"request-receipt", "the objection's receipt"},
+	{"ses-feedback", "an SES bounce of the unconfirmed signup's address"},
+	{"campaign-kept", "a campaign as staff write one"},
 }
 
 // TestRetentionCasesCoverEveryRule: a rule declared later without a case
@@ -97,7 +100,10 @@ func startRetentionSite(t *testing.T) *retentionSite {
 		RepoRoot: root, Prefix: "ret" + randomHex(3), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
 		DynamoDBURL: ddb, MotoURL: moto, LogDir: filepath.Join(root, ".local", "test-logs"), VisibilityTimeout: 1,
 		Throttle: local.Throttle{Rate: 1e6, Burst: 1e6}, Configure: rec.Attach,
-		OnMessage: func(_, body string) {
+		OnMessage: func(queue, body string) {
+			if queue == sesEventsQueue {
+				return // SES's own format names the recipient: the one queue that does
+			}
 			captureMu.Lock()
 			bodies = append(bodies, body)
 			captureMu.Unlock()
@@ -112,7 +118,7 @@ func startRetentionSite(t *testing.T) *retentionSite {
 	return &retentionSite{clockSite: clockSite{stack: s, url: srv.URL}, rec: rec}
 }
 
-var logicalTables = map[string]string{"subscribers": "SubscribersTable", "feedback": "FeedbackTable", "bookings": "BookingsTable", "mail": "MailTable", "audit": "AuditTable", "requests": "RequestsTable"}
+var logicalTables = map[string]string{"subscribers": "SubscribersTable", "feedback": "FeedbackTable", "bookings": "BookingsTable", "mail": "MailTable", "audit": "AuditTable", "requests": "RequestsTable", "campaigns": "CampaignsTable"}
 
 func (r *retentionSite) catalogue() *record.Catalogue {
 	deployed := map[string]string{}
@@ -213,7 +219,8 @@ func (r *retentionSite) makeEverything(t *testing.T) {
 			t.Fatalf("subscribe: %d %s", res.Status, res.Body)
 		}
 	}
-	subscribe(newAddress(t)) // never confirmed
+	unconfirmed := newAddress(t)
+	subscribe(unconfirmed) // never confirmed
 	withdrawn := newAddress(t)
 	subscribe(withdrawn)
 	r.drain(t)
@@ -266,6 +273,23 @@ func (r *retentionSite) makeEverything(t *testing.T) {
 	verify := linkIn(t, at(t, mailsTo(t, objector), -1), "/requests/verify")
 	if res := r.post(t, "/requests/verify", url.Values{"token": {tokenOf(t, verify)}}, "Accept", "application/json"); res.Status != http.StatusOK {
 		t.Fatalf("verify: %d %s", res.Status, res.Body)
+	}
+	r.drain(t)
+	// SES says the unconfirmed signup's confirmation bounced (its marker).
+	at := r.stack.Clock.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	bounce := fmt.Sprintf(`{"eventType":"Bounce","bounce":{"feedbackId":"fb-%s","bounceType":"Permanent","bounceSubType":"General","timestamp":%q,`+
+		`"bouncedRecipients":[{"emailAddress":%q}]},"mail":{"timestamp":%q,"messageId":"m-%s","source":"noreply@example.fi","destination":[%q]}}`,
+		randomHex(6), at, unconfirmed, at, randomHex(6), unconfirmed)
+	if res := r.postJSON(t, local.SESEventsPath, json.RawMessage(bounce)); res.Status != http.StatusAccepted {
+		t.Fatalf("ses event: %d %s", res.Status, res.Body)
+	}
+	// A campaign as the staff tool writes one (campaign send).
+	c, err := campaign.New(r.stack.Clock.Now(), "kretention-"+randomHex(4), "newsletter", "test-staff", map[string]campaign.Source{"fi": {Subject: "Syksy", Body: "Tervetuloa!"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := campaign.Create(context.Background(), r.stack.Clients().DynamoDB, r.catalogue(), c, r.stack.Clock.Now()); err != nil {
+		t.Fatal(err)
 	}
 	r.drain(t)
 	// The survey: answer, free text, contact; and a newsletter signup

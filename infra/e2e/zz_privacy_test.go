@@ -172,3 +172,9 @@ func TestZZIdentityCodesNowhereInClear(t *testing.T) {
 		}
 	}
 }
+
+// sesEventsQueue carries SES's bounce and complaint events, whose format
+// (SES's, not ours) names the recipient: the one queue whose bodies hold an
+// address (template.yaml keeps its DLQ 4 days, not 14). Its handler logs
+// none of it, which the log scan above still checks.
+const sesEventsQueue = "SesEventsQueue"

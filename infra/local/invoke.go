@@ -68,9 +68,14 @@ func (s *Stack) HandlerWithThrottle(t Throttle) http.Handler {
 	}
 	bucket := &tokenBucket{rate: t.Rate, burst: t.Burst, tokens: t.Burst, last: now(), now: now}
 	moveClock := ClockHandler(s.Clock)
+	sesEvents := s.SESEventsHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == ClockPath {
 			moveClock.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path == SESEventsPath {
+			sesEvents.ServeHTTP(w, r)
 			return
 		}
 		var target string

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"rekisteri/internal/sesmail"
 )
@@ -21,10 +22,25 @@ type SentMail struct {
 // SentMail reads every message moto's SES accepted, oldest first.
 func (s *Stack) SentMail(ctx context.Context) ([]SentMail, error) {
 	motoURL := strings.TrimRight(s.motoURL(), "/")
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, motoURL+"/moto-api/data.json", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("read sent mail: %w", err)
+	var resp *http.Response
+	// moto serialises every service's state for data.json and fails (500)
+	// while some other test's S3 object is in a state it cannot encode; a
+	// moment later it can. Try again for a few seconds.
+	for attempt := 1; ; attempt++ {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, motoURL+"/moto-api/data.json", nil)
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("read sent mail: %w", err)
+		}
+		if r.StatusCode == http.StatusOK {
+			resp = r
+			break
+		}
+		r.Body.Close()
+		if attempt == 20 {
+			return nil, fmt.Errorf("read sent mail: moto answered %d %d times", r.StatusCode, attempt)
+		}
+		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
 	}
 	defer resp.Body.Close()
 	var data struct {

@@ -22,6 +22,7 @@ import (
 
 	"rekisteri/internal/awslambda"
 	"rekisteri/internal/booking"
+	"rekisteri/internal/campaign"
 	"rekisteri/internal/clock"
 	"rekisteri/internal/config"
 	"rekisteri/internal/feedback"
@@ -37,6 +38,7 @@ var Constructors = map[string]awslambda.Constructor{
 	"NewsletterFunction": newsletter.Function,
 	"FeedbackFunction":   feedback.Function,
 	"BookingsFunction":   booking.Function,
+	"CampaignsFunction":  campaign.Function,
 	"MailerFunction":     mailer.Function,
 	"RetentionFunction":  retention.Function,
 	"RequestsFunction":   requests.Function,

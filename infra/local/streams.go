@@ -35,6 +35,8 @@ type streamSource struct {
 type shardState struct {
 	iterator string // "" before the first poll
 	done     bool   // closed and read to its end
+	lastSeq  string // the last record read: where a fresh iterator goes on
+	shard    string
 }
 
 // newStreamSource reads a DynamoDB event of the template. Its filter may
@@ -118,7 +120,7 @@ func (s *Stack) discoverShards(ctx context.Context, src *streamSource) ([]string
 			if err != nil {
 				return open, fmt.Errorf("shard iterator of %s: %w", src.table, err)
 			}
-			st = &shardState{iterator: aws.ToString(it.ShardIterator)}
+			st = &shardState{iterator: aws.ToString(it.ShardIterator), shard: id}
 			src.shards[id] = st
 		}
 		if !st.done {
@@ -174,8 +176,27 @@ func (st *shardState) advance(next string, err error) {
 // deliver (filtered), and the iterator after them.
 func (s *Stack) readShard(ctx context.Context, src *streamSource, st *shardState) (events.DynamoDBEvent, string, error) {
 	out, err := s.streamsAPI.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(st.iterator), Limit: aws.Int32(src.batchSize)})
+	var expired *stypes.ExpiredIteratorException
+	var trimmed *stypes.TrimmedDataAccessException
+	if errors.As(err, &expired) || errors.As(err, &trimmed) {
+		// An iterator lasts 15 minutes and DynamoDB Local trims as it
+		// likes: go on after the last record read, as Lambda's mapping does.
+		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(src.arn), ShardId: aws.String(st.shard), ShardIteratorType: stypes.ShardIteratorTypeTrimHorizon}
+		if st.lastSeq != "" && expired != nil {
+			in.ShardIteratorType, in.SequenceNumber = stypes.ShardIteratorTypeAfterSequenceNumber, aws.String(st.lastSeq)
+		}
+		it, ierr := s.streamsAPI.GetShardIterator(ctx, in)
+		if ierr != nil {
+			return events.DynamoDBEvent{}, "", fmt.Errorf("fresh iterator of %s: %w", src.table, ierr)
+		}
+		st.iterator = aws.ToString(it.ShardIterator)
+		out, err = s.streamsAPI.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String(st.iterator), Limit: aws.Int32(src.batchSize)})
+	}
 	if err != nil {
 		return events.DynamoDBEvent{}, "", fmt.Errorf("records of %s: %w", src.table, err)
+	}
+	if n := len(out.Records); n > 0 && out.Records[n-1].Dynamodb != nil {
+		st.lastSeq = aws.ToString(out.Records[n-1].Dynamodb.SequenceNumber)
 	}
 	ev := events.DynamoDBEvent{}
 	for _, r := range out.Records {

@@ -72,8 +72,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "requests" {
 		return requestsCommand(ctx, args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "campaign" {
+		return campaignCommand(ctx, args[1:], stdout)
+	}
+	if len(args) > 0 && args[0] == "lists" {
+		return listsCommand(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || (args[0] != "feedback-stats" && args[0] != "invoices" && args[0] != "retention") {
-		return fmt.Errorf("usage: staff feedback-stats|invoices|requests|retention|ropa [flags] (see -h of each)")
+		return fmt.Errorf("usage: staff feedback-stats|invoices|requests|retention|ropa|campaign|lists [flags] (see -h of each)")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	from := fs.String("from", "", "first month, YYYY-MM (default: this month)")

@@ -30,7 +30,7 @@ import (
 // tool's own Resources plus the two only the sweep needs.
 var retentionOutputs = map[string]string{ // declared table → output key (and logical id without "Name")
 	"subscribers": "SubscribersTableName", "feedback": "FeedbackTableName", "bookings": "BookingsTableName",
-	"mail": "MailTableName", "audit": "AuditTableName", "requests": "RequestsTableName",
+	"mail": "MailTableName", "audit": "AuditTableName", "requests": "RequestsTableName", "campaigns": "CampaignsTableName",
 }
 
 func retentionCatalogue(ctx context.Context, cf stackDescriber, local bool, stack string) (*record.Catalogue, error) {
