@@ -245,7 +245,14 @@ type List struct {
 	Purpose string `yaml:"purpose"`
 	Name    Text   `yaml:"name"`
 	Consent Text   `yaml:"consent"`
+	// Public says whether the newsletter's public form offers the list
+	// (default true); staff enter the members of one that is not (the
+	// seniors' postal list, media contacts).
+	Public *bool `yaml:"public"`
 }
+
+// IsPublic reports whether the public signup form offers the list.
+func (l List) IsPublic() bool { return l.Public == nil || *l.Public }
 
 // ConsentVersion identifies the exact consent text shown in lang: a receipt
 // carries it so the wording consented to can be proven later.
