@@ -25,6 +25,7 @@ import (
 	"rekisteri/internal/campaign"
 	"rekisteri/internal/clock"
 	"rekisteri/internal/config"
+	"rekisteri/internal/events"
 	"rekisteri/internal/feedback"
 	"rekisteri/internal/mailer"
 	"rekisteri/internal/newsletter"
@@ -39,6 +40,7 @@ var Constructors = map[string]awslambda.Constructor{
 	"FeedbackFunction":   feedback.Function,
 	"BookingsFunction":   booking.Function,
 	"CampaignsFunction":  campaign.Function,
+	"EventsFunction":     events.Function,
 	"MailerFunction":     mailer.Function,
 	"RetentionFunction":  retention.Function,
 	"RequestsFunction":   requests.Function,

@@ -209,7 +209,7 @@ func TestCatalogue(t *testing.T) {
 	if _, err := NewCatalogue(reg, map[string]string{"patrons": "p"}); err == nil {
 		t.Error("a table the museum does not declare")
 	}
-	if got := Tables(reg); strings.Join(got, ",") != "audit,bookings,campaigns,feedback,mail,requests,subscribers" {
+	if got := Tables(reg); strings.Join(got, ",") != "audit,bookings,campaigns,events,feedback,mail,requests,subscribers" {
 		t.Errorf("declared tables: %v", got)
 	}
 }
