@@ -78,6 +78,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "lists" {
 		return listsCommand(ctx, args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "seniors" {
+		return seniorsCommand(ctx, args[1:], stdout)
+	}
+	if len(args) > 0 && args[0] == "media" {
+		return mediaCommand(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || (args[0] != "feedback-stats" && args[0] != "invoices" && args[0] != "retention") {
 		return fmt.Errorf("usage: staff feedback-stats|invoices|requests|retention|ropa|campaign|lists [flags] (see -h of each)")
 	}

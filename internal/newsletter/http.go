@@ -26,6 +26,8 @@ func (s *Service) Routes() http.Handler {
 	mux.Handle("GET /newsletter/unsubscribe", web.Handle(s.linkPage(token.Unsubscribe)))
 	mux.Handle("POST /newsletter/unsubscribe", web.Handle(s.unsubscribe))
 	// A list mail's links and its web version (activity.go).
+	mux.Handle("GET /newsletter/keep", web.Handle(s.keepPage))
+	mux.Handle("POST /newsletter/keep", web.Handle(s.keep))
 	mux.Handle("GET /newsletter/go", web.Handle(s.redirect))
 	mux.Handle("GET /newsletter/web", web.Handle(s.webVersion))
 	// The accessibility statement (Act 306/2019), linked from every page, is
@@ -73,7 +75,9 @@ func (s *Service) renderForm(w http.ResponseWriter, lang string, f web.Form, err
 		d.T[k] = t(lang, "form."+k)
 	}
 	for _, l := range s.reg.Lists {
-		d.Lists = append(d.Lists, formList{ID: l.ID, Name: l.Name.In(lang), Consent: l.Consent.In(lang)})
+		if l.IsPublic() { // staff enter the members of the others
+			d.Lists = append(d.Lists, formList{ID: l.ID, Name: l.Name.In(lang), Consent: l.Consent.In(lang)})
+		}
 	}
 	first := ""
 	if len(d.Lists) > 0 {
@@ -100,7 +104,9 @@ func (s *Service) form(w http.ResponseWriter, r *http.Request) error {
 		}
 		var lists []list
 		for _, l := range s.reg.Lists {
-			lists = append(lists, list{l.ID, l.Name.In(lang), l.Consent.In(lang), l.ConsentVersion(lang)})
+			if l.IsPublic() {
+				lists = append(lists, list{l.ID, l.Name.In(lang), l.Consent.In(lang), l.ConsentVersion(lang)})
+			}
 		}
 		web.JSON(w, http.StatusOK, map[string]any{"lang": lang, "lists": lists, "privacy": s.privacyURL(lang), "noticeVersion": s.reg.Version()})
 		return nil
@@ -122,7 +128,7 @@ func (s *Service) parseSignup(f web.Form, lang string) (Signup, web.FieldErrors)
 	seen := map[string]bool{}
 	var uniq []string
 	for _, l := range lists {
-		if _, ok := s.reg.List(l); !ok {
+		if list, ok := s.reg.List(l); !ok || !list.IsPublic() {
 			errs["lists"] = t(lang, "err.lists")
 		} else if !seen[l] {
 			seen[l] = true

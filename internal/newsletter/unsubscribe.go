@@ -12,6 +12,7 @@ import (
 
 	"rekisteri/internal/audience"
 	"rekisteri/internal/audit"
+	"rekisteri/internal/contacts"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/subject"
 	"rekisteri/internal/token"
@@ -55,6 +56,12 @@ func (s *Service) unsubscribeOnce(ctx context.Context, c token.Claims, channel s
 // subscription leaves its list's audience and loses its address, its
 // receipt records the withdrawal, and the audit log says so. Lists not
 // subscribed, or withdrawn already, give none.
+//
+// A list whose legal basis is not consent (media: a public task) has no
+// receipt to withdraw: leaving it is an objection (Art. 21(1)), recorded
+// on the contact's own record (internal/contacts) and in the audit log,
+// and the processing stops at once all the same. A list staff keep
+// records of (the seniors' postal list) ends there too.
 func (s *Service) withdrawItems(sk string, subs map[string]subscription, lists []string, channel string, now time.Time) ([]types.TransactWriteItem, error) {
 	pk := subjectPK(sk)
 	var tx []types.TransactWriteItem
@@ -88,11 +95,32 @@ func (s *Service) withdrawItems(sk string, subs map[string]subscription, lists [
 				}),
 			}},
 		)
-		a, err := audit.Put(s.recs, now, audit.Entry{Event: "consent.withdrawn", Ref: sub.SignupID, List: l, SubjectKey: sk})
+		event := "consent.withdrawn"
+		if s.objectionList(l) {
+			event = "objection"
+			tx = tx[:len(tx)-1] // no consent, no receipt
+		}
+		more, err := contacts.LeaveItems(s.recs, l, pk, now)
+		if err != nil {
+			return nil, err
+		}
+		tx = append(tx, more...)
+		a, err := audit.Put(s.recs, now, audit.Entry{Event: event, Ref: sub.SignupID, List: l, SubjectKey: sk})
 		if err != nil {
 			return nil, err
 		}
 		tx = append(tx, a)
 	}
 	return tx, nil
+}
+
+// objectionList reports whether leaving list l is an objection rather than
+// a withdrawal of consent: its purpose's legal basis is not consent.
+func (s *Service) objectionList(l string) bool {
+	list, ok := s.reg.List(l)
+	if !ok {
+		return false
+	}
+	p, ok := s.reg.Purpose(list.Purpose)
+	return ok && p.LegalBasis != "consent"
 }

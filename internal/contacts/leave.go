@@ -1,0 +1,59 @@
+package contacts
+
+import (
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/record"
+)
+
+// LeaveItems are the transaction items that stop what this package's
+// record of the person with partition key pk does once they leave list,
+// whichever way they leave it (staff, an unsubscribe link, a complaint):
+//
+//   - seniors: the member leaves the postal list at once, their address
+//     removed, the rest on the senior-removed clock;
+//   - media: the contact's objection (Art. 21(1)) is recorded, with the
+//     channel "objection", the address removed, the rest on the
+//     media-contact-objected clock.
+//
+// Other lists own no record here and give none.
+func LeaveItems(recs *record.Catalogue, list, pk string, now time.Time) ([]types.TransactWriteItem, error) {
+	var (
+		kind, state, sk, set, remove string
+		at                           map[string]time.Time
+		vals                         = map[string]types.AttributeValue{":now": sv(stamp(now))}
+	)
+	switch list {
+	case SeniorsList:
+		kind, state, sk = SeniorKind, Removed, seniorSK
+		at = map[string]time.Time{"removedAt": now}
+		set, remove = "#status = :state, removedAt = :now", "street, postcode, city, email, sendTo"
+	case MediaList:
+		kind, state, sk = MediaKind, Objected, mediaSK
+		at = map[string]time.Time{"objectedAt": now}
+		set, remove = "#status = :state, objectedAt = :now, objectionChannel = :channel", "email"
+		vals[":channel"] = sv(ObjectionChannel)
+	default:
+		return nil, nil
+	}
+	vals[":state"] = sv(state)
+	ch, err := recs.Enter(kind, state, pk, at)
+	if err != nil {
+		return nil, err
+	}
+	table, err := recs.TableOf(kind)
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(table), Key: dynamo.Key(pk, sk),
+		UpdateExpression:          aws.String(ch.Expression(set, remove)),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: ch.Values(vals),
+	}}}, nil
+}
