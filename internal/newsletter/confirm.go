@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -96,6 +97,23 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 			return err
 		}
 		tx = append(tx, a)
+	}
+	// Confirming is the subscriber's activity on every list they keep
+	// (seed 000 §7: last active), so the inactivity question waits for all.
+	for l, sub := range subs {
+		if sub.Status != Active || slices.Contains(lists, l) {
+			continue
+		}
+		tx = append(tx, types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, listSK(l)),
+			UpdateExpression:         aws.String("SET lastActiveAt = :now, " + audience.SoftBounces + " = :zero"),
+			ConditionExpression:      aws.String("#status = :active"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":active": &types.AttributeValueMemberS{Value: Active},
+				":zero": &types.AttributeValueMemberN{Value: "0"},
+			},
+		}})
 	}
 	first := todo[0]
 	job, err := mail.NewJob(now, "welcome."+c.ID, c.Subject, first.Email, "newsletter-welcome", first.Lang, map[string]string{

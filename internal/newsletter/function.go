@@ -61,7 +61,14 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	return awslambda.Function{
 		HTTP:  routes,
 		Queue: svc.Queue,
-		Schedule: func(ctx context.Context, _ json.RawMessage) error {
+		Schedule: func(ctx context.Context, input json.RawMessage) error {
+			var in struct{ Run string }
+			_ = json.Unmarshal(input, &in)
+			if in.Run == "inactivity" {
+				n, err := svc.AskInactive(ctx)
+				slog.InfoContext(ctx, "inactivity run", "asked", n)
+				return err
+			}
 			n, err := svc.RelaySignups(ctx)
 			slog.InfoContext(ctx, "signup relay run", "requeued", n)
 			return err

@@ -81,6 +81,7 @@ type Register struct {
 	Purposes       []Purpose    `yaml:"purposes"`
 	Lists          []List       `yaml:"lists"`
 	Bounces        Bounces      `yaml:"bounces"`
+	Repermission   Repermission `yaml:"repermission"`
 	Recipients     []Recipient  `yaml:"recipients"`
 	Sources        []Named      `yaml:"sources"`
 	DataCategories []Named      `yaml:"dataCategories"`
@@ -186,6 +187,14 @@ type MailBudget struct {
 	ID       string `yaml:"id"`
 	Count    int    `yaml:"count"`
 	Window   Window `yaml:"window"`
+}
+
+// Repermission is when a subscriber on a consent-based list, inactive for
+// After (no confirmation, list change or followed link), is asked once
+// whether to stay; the subscription kind's rule for that state says how
+// long the answer may take.
+type Repermission struct {
+	After Period `yaml:"after"`
 }
 
 // Bounces is how the lists treat mail that comes back: SoftInARow soft

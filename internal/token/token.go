@@ -25,6 +25,8 @@ const (
 	// Activity is a list mail's recipient's: following a link of it
 	// (the signed redirect) stamps that they were active.
 	Activity = "activity"
+	// Keep is a re-permission mail's answer: "keep me on the list".
+	Keep = "keep"
 )
 
 // Errors of Verify; callers tell the person what to do for each.
