@@ -90,7 +90,8 @@ func (s *Service) Register(ctx context.Context, ev Event, in Signup) (Outcome, e
 		UpdateExpression: aws.String("SET taken = taken + :n"),
 		// taken + :n <= capacity, for the capacity the event was read with
 		// (staff never change it): one write decides the last seat.
-		ConditionExpression:       aws.String("capacity = :cap AND taken <= :most"),
+		ConditionExpression:       aws.String("#capacity = :cap AND taken <= :most"),
+		ExpressionAttributeNames:  map[string]string{"#capacity": "capacity"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":n": nv(seats), ":cap": nv(ev.Capacity), ":most": nv(ev.Capacity - seats)},
 	}}
 	put, err := s.recs.Put(KindParticipant, "any", p, "attribute_not_exists(pk) OR #status = :cancelled")
