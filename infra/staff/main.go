@@ -72,6 +72,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "requests" {
 		return requestsCommand(ctx, args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "events" {
+		return eventsCommand(ctx, args[1:], stdout)
+	}
 	if len(args) > 0 && args[0] == "campaign" {
 		return campaignCommand(ctx, args[1:], stdout)
 	}
