@@ -24,6 +24,7 @@ import (
 	"rekisteri/infra/local"
 	"rekisteri/internal/booking"
 	"rekisteri/internal/campaign"
+	"rekisteri/internal/events"
 	"rekisteri/internal/fieldcrypt"
 	"rekisteri/internal/helsinki"
 	"rekisteri/internal/record"
@@ -57,6 +58,10 @@ var retentionCases = []struct{ rule, made string }{
 	{"request-receipt", "the objection's receipt"},
 	{"ses-feedback", "an SES bounce of the unconfirmed signup's address"},
 	{"campaign-kept", "a campaign as staff write one"},
+	{"event-kept", "an event as staff create one"},
+	{"participant-after-event", "a signup to the event through its public form"},
+	{"subscription-unanswered", "a subscriber inactive 3 years, asked by the inactivity schedule"},
+	{"consent-unanswered", "the same subscriber's consent receipt"},
 }
 
 // TestRetentionCasesCoverEveryRule: a rule declared later without a case
@@ -118,7 +123,7 @@ func startRetentionSite(t *testing.T) *retentionSite {
 	return &retentionSite{clockSite: clockSite{stack: s, url: srv.URL}, rec: rec}
 }
 
-var logicalTables = map[string]string{"subscribers": "SubscribersTable", "feedback": "FeedbackTable", "bookings": "BookingsTable", "mail": "MailTable", "audit": "AuditTable", "requests": "RequestsTable", "campaigns": "CampaignsTable"}
+var logicalTables = map[string]string{"subscribers": "SubscribersTable", "feedback": "FeedbackTable", "bookings": "BookingsTable", "mail": "MailTable", "audit": "AuditTable", "requests": "RequestsTable", "campaigns": "CampaignsTable", "events": "EventsTable"}
 
 func (r *retentionSite) catalogue() *record.Catalogue {
 	deployed := map[string]string{}
@@ -219,6 +224,25 @@ func (r *retentionSite) makeEverything(t *testing.T) {
 			t.Fatalf("subscribe: %d %s", res.Status, res.Body)
 		}
 	}
+	// First, as everything else is made after it: a subscriber inactive
+	// for three years, asked by the inactivity schedule (re-permission).
+	inactive := newAddress(t)
+	subscribe(inactive)
+	r.drain(t)
+	if res := r.post(t, "/newsletter/confirm", url.Values{"token": {tokenOf(t, linkIn(t, at(t, mailsTo(t, inactive), 0), "/newsletter/confirm"))}}, "Accept", "application/json"); res.Status != http.StatusOK {
+		t.Fatalf("confirm: %d %s", res.Status, res.Body)
+	}
+	r.drain(t)
+	moveClock(t, r.url, url.Values{"advance": {"3y"}})
+	moveClock(t, r.url, url.Values{"advance": {"2d"}})
+	if err := r.stack.RunSchedules(context.Background(), "NewsletterFunction"); err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	if _, ok := mailWith(t, inactive, "/newsletter/keep"); !ok {
+		t.Fatal("the inactive subscriber got no re-permission mail")
+	}
+
 	unconfirmed := newAddress(t)
 	subscribe(unconfirmed) // never confirmed
 	withdrawn := newAddress(t)
@@ -282,6 +306,19 @@ func (r *retentionSite) makeEverything(t *testing.T) {
 		randomHex(6), at, unconfirmed, at, randomHex(6), unconfirmed)
 	if res := r.postJSON(t, local.SESEventsPath, json.RawMessage(bounce)); res.Status != http.StatusAccepted {
 		t.Fatalf("ses event: %d %s", res.Status, res.Body)
+	}
+	// An event as the staff tool creates one (events create), and a signup
+	// to it through its public form.
+	evSvc := events.NewService(register.MustLoad("museum"), r.stack.Clients().DynamoDB, nil,
+		events.Tables{Events: r.stack.Resolve("EventsTable"), Audit: r.stack.Resolve("AuditTable")}, &url.URL{}).At(r.stack.Clock.Now)
+	ev, err := evSvc.Create(context.Background(), events.NewEvent{Name: map[string]string{"fi": "Avajaiset"}, Date: day(6), Start: "18:00", Capacity: 20, Actor: "test-staff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guest, guestName := newAddress(t), "Ville Vieras "+randomHex(3)
+	remember(guestName)
+	if res := r.post(t, "/events/signup?event="+ev.ID, url.Values{"name": {guestName}, "email": {guest}, "guests": {"1"}, "lang": {"en"}}, "Accept", "application/json"); res.Status != http.StatusAccepted {
+		t.Fatalf("event signup: %d %s", res.Status, res.Body)
 	}
 	// A campaign as the staff tool writes one (campaign send).
 	c, err := campaign.New(r.stack.Clock.Now(), "kretention-"+randomHex(4), "newsletter", "test-staff", map[string]campaign.Source{"fi": {Subject: "Syksy", Body: "Tervetuloa!"}})
