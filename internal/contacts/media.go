@@ -89,7 +89,7 @@ func (s *Store) AddMedia(ctx context.Context, in Media, actor string) error {
 	sk, email := subject.EmailKey(keys.Subject, in.Email), subject.NormalizeEmail(in.Email)
 	pk, now, id := subjectPK(sk), s.now(), newID()
 	contact, err := s.recs.Put(MediaKind, Active, mediaItem{
-		PK: pk, SK: mediaSK, SubjectKey: sk, Email: email, Name: in.Name, Outlet: in.Outlet, Source: in.Source,
+		PK: pk, SK: mediaSK, Kind: MediaKind, SubjectKey: sk, Email: email, Name: in.Name, Outlet: in.Outlet, Source: in.Source,
 		Lang: in.Lang, Status: Active, SignupID: id, AddedAt: stamp(now), AddedBy: actor, NoticeSentAt: stamp(now),
 	}, "attribute_not_exists(pk)")
 	if err != nil {
@@ -115,7 +115,7 @@ func (s *Store) AddMedia(ctx context.Context, in Media, actor string) error {
 		return err
 	}
 	receipt, err := s.recs.Put(NoticeKind, "any", noticeItem{
-		PK: pk, SK: "NOTICE#" + MediaList + "#" + id, SubjectKey: sk, List: MediaList, Template: NoticeTemplate,
+		PK: pk, SK: "NOTICE#" + MediaList + "#" + id, Kind: NoticeKind, SubjectKey: sk, List: MediaList, Template: NoticeTemplate,
 		NoticeVersion: s.reg.Version(), Source: in.Source, Lang: in.Lang, JobID: jobID, SentAt: stamp(now),
 	})
 	if err != nil {

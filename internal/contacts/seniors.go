@@ -169,7 +169,7 @@ func (s *Store) AddSenior(ctx context.Context, in Senior, actor string) (string,
 	now, id := s.now(), newID()
 	pk := subjectPK(sk)
 	put, err := s.recs.Put(SeniorKind, Active, seniorItem{
-		PK: pk, SK: seniorSK, SubjectKey: sk, Name: in.Name, Street: in.Street, Postcode: in.Postcode, City: in.City,
+		PK: pk, SK: seniorSK, Kind: SeniorKind, SubjectKey: sk, Name: in.Name, Street: in.Street, Postcode: in.Postcode, City: in.City,
 		Email: email, Lang: in.Lang, Status: Active, SignupID: id, AddedAt: stamp(now), AddedBy: actor,
 		SendTo: audience.Key(PostList, pk),
 	}, "attribute_not_exists(pk) OR #status = :removed")
@@ -179,7 +179,7 @@ func (s *Store) AddSenior(ctx context.Context, in Senior, actor string) (string,
 	put.Put.ExpressionAttributeNames = map[string]string{"#status": "status"}
 	put.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":removed": sv(Removed)}
 	receipt, err := s.recs.Put("consent", "confirmed", consentItem{
-		PK: pk, SK: consentSK(SeniorsList, id), SubjectKey: sk, List: SeniorsList, Purpose: purpose.ID, LegalBasis: purpose.LegalBasis,
+		PK: pk, SK: consentSK(SeniorsList, id), Kind: "consent", SubjectKey: sk, List: SeniorsList, Purpose: purpose.ID, LegalBasis: purpose.LegalBasis,
 		SignupID: id, ConsentTextVersion: list.ConsentVersion(in.Lang), NoticeVersion: s.reg.Version(),
 		Form: "seniors-paper-form/" + list.ConsentVersion(in.Lang), Lang: in.Lang, Method: in.Consent, Channel: Staff, Actor: actor,
 		SignupAt: stamp(now), ConfirmedAt: stamp(now),
@@ -209,7 +209,7 @@ func (s *Store) AddSenior(ctx context.Context, in Senior, actor string) (string,
 // subscription is the put of an active subscription to list, on its audience.
 func (s *Store) subscription(pk, sk, list, email, name, lang, id string, now time.Time) (types.TransactWriteItem, error) {
 	put, err := s.recs.Put("subscription", Active, subscriptionItem{
-		PK: pk, SK: listSK(list), SubjectKey: sk, List: list, Email: email, Name: name, Lang: lang, Status: Active,
+		PK: pk, SK: listSK(list), Kind: "subscription", SubjectKey: sk, List: list, Email: email, Name: name, Lang: lang, Status: Active,
 		SignupID: id, SignupAt: stamp(now), ConfirmedAt: stamp(now), LastActiveAt: stamp(now), Channel: Staff,
 		SendTo: audience.Key(list, pk),
 	}, "attribute_not_exists(pk) OR #status <> :active")
