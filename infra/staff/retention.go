@@ -31,6 +31,7 @@ import (
 var retentionOutputs = map[string]string{ // declared table → output key (and logical id without "Name")
 	"subscribers": "SubscribersTableName", "feedback": "FeedbackTableName", "bookings": "BookingsTableName",
 	"mail": "MailTableName", "audit": "AuditTableName", "requests": "RequestsTableName", "campaigns": "CampaignsTableName",
+	"events": "EventsTableName",
 }
 
 func retentionCatalogue(ctx context.Context, cf stackDescriber, local bool, stack string) (*record.Catalogue, error) {
