@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -154,9 +155,15 @@ func (s *Service) transact(ctx context.Context, tx []types.TransactWriteItem) er
 
 // job is a mail to participant p about ev, with its cancel link.
 func (s *Service) job(now time.Time, id string, ev Event, p Participant, tmpl string, keys keyring.Keys) (mail.Job, error) {
+	place := ev.Place
+	if place == "" {
+		place = "KAMU"
+	}
+	// The mail templates' own parameter names (internal/mail): the event
+	// is the "resource", its place the "address", its seats "participants".
 	return mail.NewJob(now, id, p.SubjectKey, p.Email, tmpl, p.Lang, map[string]string{
-		"event": ev.NameIn(p.Lang), "date": ev.Date, "start": ev.Start, "place": ev.Place, "name": p.Name,
-		"seats": strconv.Itoa(p.Seats()), "cancelURL": s.cancelLink(keys, ev, p), "privacyURL": s.reg.NoticeURL(s.baseURL, p.Lang),
+		"resource": ev.NameIn(p.Lang), "date": strings.TrimSpace(ev.Date + " " + ev.Start), "address": place, "name": p.Name,
+		"participants": strconv.Itoa(p.Seats()), "cancelURL": s.cancelLink(keys, ev, p), "privacyURL": s.reg.NoticeURL(s.baseURL, p.Lang),
 	})
 }
 

@@ -17,7 +17,7 @@ import (
 func testEnv() config.Lookup {
 	return config.Map(map[string]string{
 		"REGISTER": "museum", "RETENTION_QUEUE_URL": "http://127.0.0.1:1/queue",
-		"SUBSCRIBERS_TABLE": "s", "FEEDBACK_TABLE": "f", "BOOKINGS_TABLE": "b", "MAIL_TABLE": "m", "AUDIT_TABLE": "a", "REQUESTS_TABLE": "r", "CAMPAIGNS_TABLE": "c",
+		"SUBSCRIBERS_TABLE": "s", "FEEDBACK_TABLE": "f", "BOOKINGS_TABLE": "b", "MAIL_TABLE": "m", "AUDIT_TABLE": "a", "REQUESTS_TABLE": "r", "CAMPAIGNS_TABLE": "c", "EVENTS_TABLE": "e",
 	})
 }
 
