@@ -24,9 +24,11 @@ import (
 	"rekisteri/infra/local"
 	"rekisteri/internal/booking"
 	"rekisteri/internal/campaign"
+	"rekisteri/internal/contacts"
 	"rekisteri/internal/events"
 	"rekisteri/internal/fieldcrypt"
 	"rekisteri/internal/helsinki"
+	"rekisteri/internal/keyring"
 	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
 	"rekisteri/internal/register"
@@ -58,6 +60,9 @@ var retentionCases = []struct{ rule, made string }{
 	{"request-receipt", "the objection's receipt"},
 	{"ses-feedback", "an SES bounce of the unconfirmed signup's address"},
 	{"campaign-kept", "a campaign as staff write one"},
+	{"senior-removed", "a senior staff entered from a paper form, then removed"},
+	{"media-contact-objected", "a media contact staff entered, who objected by the notice's link"},
+	{"art14-notice", "the Art. 14 notice of a media contact"},
 	{"event-kept", "an event as staff create one"},
 	{"participant-after-event", "a signup to the event through its public form"},
 	{"subscription-unanswered", "a subscriber inactive 3 years, asked by the inactivity schedule"},
@@ -329,6 +334,36 @@ func (r *retentionSite) makeEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.drain(t)
+	// The staff's own lists, as staff seniors|media write them: a senior
+	// removed (senior-removed; the receipt: consent-evidence) and a media
+	// contact told at once (art14-notice) who objects by the notice's link.
+	people, err := contacts.NewStore(r.stack.Clients().DynamoDB, r.catalogue(),
+		keyring.New(r.stack.Clients().Secrets, r.stack.Resolve("TokenKeySecret"), r.stack.Resolve("SubjectKeySecret")),
+		&url.URL{Scheme: "http", Host: "localhost"}, r.stack.Clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remember("Senja Seniori", "Kirkkotie 99", "Mikko Media", "Länsiväylä-"+randomHex(3))
+	senior, err := people.AddSenior(context.Background(), contacts.Senior{Name: "Senja Seniori", Street: "Kirkkotie 99", Postcode: "02770", City: "Espoo", Consent: "paper"}, "test-staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := people.RemoveSenior(context.Background(), senior, "test-staff"); err != nil {
+		t.Fatal(err)
+	}
+	journalist := newAddress(t)
+	if err := people.AddMedia(context.Background(), contacts.Media{Email: journalist, Name: "Mikko Media", Outlet: "Länsiväylä", Source: "lansivayla.fi/toimitus"}, "test-staff"); err != nil {
+		t.Fatal(err)
+	}
+	r.drain(t)
+	notices := mailsTo(t, journalist)
+	if len(notices) != 1 {
+		t.Fatalf("%d Art. 14 notices to the media contact", len(notices))
+	}
+	object := linkIn(t, notices[0], "/newsletter/unsubscribe")
+	if res := r.post(t, "/newsletter/unsubscribe", url.Values{"token": {tokenOf(t, object)}}); res.Status != http.StatusOK {
+		t.Fatalf("objection: %d %s", res.Status, res.Body)
+	}
 	// The survey: answer, free text, contact; and a newsletter signup
 	// handed over, left on the queue (not drained) so the request stays.
 	text := "Hieno näyttely " + randomHex(4)
