@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"rekisteri/internal/record"
+	"rekisteri/internal/register"
 )
 
 // items are the stored items of kind in the local stack's table (a
@@ -81,6 +85,32 @@ func mustContain(t *testing.T, what, got string, want ...string) {
 	for _, w := range want {
 		if !strings.Contains(got, w) {
 			t.Errorf("%s lacks %q:\n%s", what, w, got)
+		}
+	}
+}
+
+// assertDeclared fails on any stored item of kinds holding an attribute
+// its kind does not declare (as the e2e suite's ZZ check does for its own
+// stack), or of a kind stored in another table than its declared one.
+func (s *campaignSite) assertDeclared(kinds ...string) {
+	s.t.Helper()
+	reg := register.MustLoad("museum")
+	for _, kind := range kinds {
+		rk, ok := reg.Record(kind)
+		if !ok {
+			s.t.Fatalf("kind %s is not declared", kind)
+		}
+		logical := map[string]string{"subscribers": "SubscribersTable", "audit": "AuditTable", "mail": "MailTable"}[rk.Table]
+		items := s.items(logical, kind)
+		if len(items) == 0 {
+			s.t.Errorf("no %s item stored: the check proves nothing", kind)
+		}
+		for _, it := range items {
+			for attr := range it {
+				if !slices.Contains(rk.Attributes, attr) && !slices.Contains(record.Envelope, attr) {
+					s.t.Errorf("kind %s stores undeclared attribute %q", kind, attr)
+				}
+			}
 		}
 	}
 }

@@ -149,6 +149,19 @@ func TestStaffMedia(t *testing.T) {
 	if strings.Contains(s.staff("media", "list"), "Maija") {
 		t.Errorf("media list still shows Maija")
 	}
+	s.assertDeclared("media-contact", "art14-notice", "subscription", "audit", "mail")
+
+	// Pekka asks for erasure: his contact and subscription go; the record
+	// that he was told (Art. 14) stays as accountability evidence, restricted.
+	psk := attrS(s.one("SubscribersTable", "media-contact", "email", pekka), "subjectKey")
+	s.staff("requests", "create", "-type", "erasure", "-email", pekka, "-actor", "tester", "-case", "KAMU/3/2026")
+	s.drain()
+	if n := len(s.bySubject("SubscribersTable", "media-contact", psk)) + len(s.bySubject("SubscribersTable", "subscription", psk)); n != 0 {
+		t.Errorf("after erasure %d of Pekka's contact records are left", n)
+	}
+	if kept := s.bySubject("SubscribersTable", "art14-notice", psk); len(kept) != 1 || attrS(kept[0], "restrictedAt") == "" {
+		t.Errorf("Pekka's Art. 14 record after erasure: %v", kept)
+	}
 
 	// Neither staff list is on the public form, nor can be signed up to.
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/newsletter", nil)

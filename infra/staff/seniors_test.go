@@ -214,4 +214,5 @@ func TestStaffSeniors(t *testing.T) {
 	if err := s.staffFails("seniors", "remove", "-id", ids["aino"], "-actor", "tiina"); !strings.Contains(err.Error(), "no member") {
 		t.Errorf("removing twice: %v", err)
 	}
+	s.assertDeclared("senior", "consent", "subscription", "audit", "mail")
 }
