@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/audience"
+	"rekisteri/internal/contacts/leaving"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/record"
 	"rekisteri/internal/register"
@@ -33,27 +34,27 @@ import (
 
 // The declared lists and kinds of this package.
 const (
-	SeniorsList = "seniors"
-	MediaList   = "media"
+	SeniorsList = leaving.SeniorsList
+	MediaList   = leaving.MediaList
 	// PostList is the audience of the seniors' postal list (sendTo of the
 	// senior record); it is not a mailing list anyone signs up to.
 	PostList = "seniors-post"
 
-	SeniorKind = "senior"
-	MediaKind  = "media-contact"
+	SeniorKind = leaving.SeniorKind
+	MediaKind  = leaving.MediaKind
 	NoticeKind = "art14-notice"
 
-	seniorSK = "SENIOR"
-	mediaSK  = "MEDIA"
+	seniorSK = leaving.SeniorSK
+	mediaSK  = leaving.MediaSK
 
 	Active   = "active"
-	Removed  = "removed"
-	Objected = "objected"
+	Removed  = leaving.Removed
+	Objected = leaving.Objected
 
 	// Staff is the channel of what staff enter or remove.
 	Staff = "staff"
 	// ObjectionChannel is recorded on a media contact who objected by a link.
-	ObjectionChannel = "objection"
+	ObjectionChannel = leaving.ObjectionChannel
 )
 
 // DB is what the store calls of DynamoDB.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"rekisteri/internal/contacts/leaving"
 	"rekisteri/internal/record"
 	"rekisteri/internal/register"
 )
@@ -81,7 +82,7 @@ func TestLeaveItems(t *testing.T) {
 	recs := record.MustCatalogue(register.MustLoad("museum"), map[string]string{"subscribers": "subs", "mail": "mail", "audit": "audit"})
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	for list, want := range map[string]string{SeniorsList: "senior-removed", MediaList: "media-contact-objected", "newsletter": ""} {
-		tx, err := LeaveItems(recs, list, "SUB#abc", now)
+		tx, err := leaving.Items(recs, list, "SUB#abc", now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"rekisteri/internal/audience"
 	"rekisteri/internal/audit"
+	"rekisteri/internal/contacts/leaving"
 	"rekisteri/internal/csvsafe"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/mail"
@@ -291,7 +292,7 @@ func (s *Store) RemoveSenior(ctx context.Context, id, actor string) error {
 		return fmt.Errorf("member %s: %w", id, cmpErr(err))
 	}
 	sk, signup, now := str(senior, "subjectKey"), str(senior, "signupId"), s.now()
-	tx, err := LeaveItems(s.recs, SeniorsList, pk, now)
+	tx, err := leaving.Items(s.recs, SeniorsList, pk, now)
 	if err != nil {
 		return err
 	}

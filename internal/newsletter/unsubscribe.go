@@ -12,7 +12,7 @@ import (
 
 	"rekisteri/internal/audience"
 	"rekisteri/internal/audit"
-	"rekisteri/internal/contacts"
+	"rekisteri/internal/contacts/leaving"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/subject"
 	"rekisteri/internal/token"
@@ -100,7 +100,7 @@ func (s *Service) withdrawItems(sk string, subs map[string]subscription, lists [
 			event = "objection"
 			tx = tx[:len(tx)-1] // no consent, no receipt
 		}
-		more, err := contacts.LeaveItems(s.recs, l, pk, now)
+		more, err := leaving.Items(s.recs, l, pk, now)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,8 @@
-package contacts
+// Package leaving is what leaving one of the lists staff keep records of
+// does to those records (internal/contacts), apart from the rest of the
+// package, so that the newsletter links only this: an unsubscribe link
+// ends the seniors' postal membership, and is a media contact's objection.
+package leaving
 
 import (
 	"time"
@@ -10,7 +14,25 @@ import (
 	"rekisteri/internal/record"
 )
 
-// LeaveItems are the transaction items that stop what this package's
+// The lists, kinds, sort keys and states both packages name.
+const (
+	SeniorsList = "seniors"
+	MediaList   = "media"
+	SeniorKind  = "senior"
+	MediaKind   = "media-contact"
+	SeniorSK    = "SENIOR"
+	MediaSK     = "MEDIA"
+	Removed     = "removed"
+	Objected    = "objected"
+	// ObjectionChannel is recorded on a media contact who objected by a link.
+	ObjectionChannel = "objection"
+)
+
+func sv(s string) *types.AttributeValueMemberS { return &types.AttributeValueMemberS{Value: s} }
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// Items are the transaction items that stop what internal/contacts.
 // record of the person with partition key pk does once they leave list,
 // whichever way they leave it (staff, an unsubscribe link, a complaint):
 //
@@ -21,7 +43,7 @@ import (
 //     media-contact-objected clock.
 //
 // Other lists own no record here and give none.
-func LeaveItems(recs *record.Catalogue, list, pk string, now time.Time) ([]types.TransactWriteItem, error) {
+func Items(recs *record.Catalogue, list, pk string, now time.Time) ([]types.TransactWriteItem, error) {
 	var (
 		kind, state, sk, set, remove string
 		at                           map[string]time.Time
@@ -29,11 +51,11 @@ func LeaveItems(recs *record.Catalogue, list, pk string, now time.Time) ([]types
 	)
 	switch list {
 	case SeniorsList:
-		kind, state, sk = SeniorKind, Removed, seniorSK
+		kind, state, sk = SeniorKind, Removed, SeniorSK
 		at = map[string]time.Time{"removedAt": now}
 		set, remove = "#status = :state, removedAt = :now", "street, postcode, city, email, sendTo"
 	case MediaList:
-		kind, state, sk = MediaKind, Objected, mediaSK
+		kind, state, sk = MediaKind, Objected, MediaSK
 		at = map[string]time.Time{"objectedAt": now}
 		set, remove = "#status = :state, objectedAt = :now, objectionChannel = :channel", "email"
 		vals[":channel"] = sv(ObjectionChannel)
