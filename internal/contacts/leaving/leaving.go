@@ -33,8 +33,8 @@ func sv(s string) *types.AttributeValueMemberS { return &types.AttributeValueMem
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 // Items are the transaction items that end what internal/contacts keeps
-// on the person with partition key pk for list, once they leave it
-// whichever way they leave it (staff, an unsubscribe link, a complaint):
+// on the person with partition key pk for list once they leave it,
+// whichever way (staff, an unsubscribe link, a complaint):
 //
 //   - seniors: the member leaves the postal list at once, their address
 //     removed, the rest on the senior-removed clock;
