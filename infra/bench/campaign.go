@@ -121,15 +121,19 @@ func (b *bench) readerAddress(list string, i int) string {
 // loadAudience writes n active subscriptions to list as a confirm leaves
 // them (on the audience index, stamped by the record seam).
 func (b *bench) loadAudience(ctx context.Context, recs *record.Catalogue, list string, n int) error {
+	return b.loadSubscribers(ctx, recs, list, n, func(i int) string { return b.readerAddress(list, i) })
+}
+
+func (b *bench) loadSubscribers(ctx context.Context, recs *record.Catalogue, list string, n int, addr func(int) string) error {
 	now := time.Now().UTC().Format("2006-01-02T15:04:05Z")
 	langs := []string{"fi", "sv", "en"}
 	gen := func(i int) (map[string]types.AttributeValue, error) {
-		h := sha256.Sum256([]byte(b.runID + list + fmt.Sprint(i)))
+		h := sha256.Sum256([]byte(b.runID + list + addr(i)))
 		sk := hex.EncodeToString(h[:])
 		pk := "SUB#" + sk
 		s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 		item := map[string]types.AttributeValue{
-			"pk": s(pk), "sk": s("LIST#" + list), "subjectKey": s(sk), "list": s(list), "email": s(b.readerAddress(list, i)),
+			"pk": s(pk), "sk": s("LIST#" + list), "subjectKey": s(sk), "list": s(list), "email": s(addr(i)),
 			"name": s(fmt.Sprintf("Reader %d", i)), "lang": s(langs[i%3]), "status": s("active"), "signupId": s(fmt.Sprintf("bench%08d", i)),
 			"signupAt": s(now), "confirmedAt": s(now), "lastActiveAt": s(now), "channel": s("web-form"), audience.Attr: s(audience.Key(list, pk)),
 		}
@@ -143,7 +147,10 @@ func (b *bench) loadAudience(ctx context.Context, recs *record.Catalogue, list s
 }
 
 func (b *bench) newCampaign(ctx context.Context, recs *record.Catalogue, list string) (string, error) {
-	id := "kbench-" + list + "-" + b.runID
+	return b.newCampaignID(ctx, recs, list, "kbench-"+list+"-"+b.runID)
+}
+
+func (b *bench) newCampaignID(ctx context.Context, recs *record.Catalogue, list, id string) (string, error) {
 	c, err := campaign.New(time.Now(), id, list, "bench", map[string]campaign.Source{
 		"fi": {Subject: "Syksyn näyttely", Body: "# Syksyn näyttely\n\nTervetuloa [avajaisiin](https://kamu.example.fi/avajaiset)!\n"},
 		"sv": {Subject: "Höstens utställning", Body: "# Höstens utställning\n\nVälkommen till [vernissagen](https://kamu.example.fi/avajaiset)!\n"},
