@@ -198,6 +198,9 @@ func TestSignupSeatsAndCancel(t *testing.T) {
 	if status, _ := s.do(http.MethodPost, path, url.Values{"name": {"Cai"}, "email": {s.addr("c")}, "guests": {"1"}}, true); status != 202 || s.taken(ev.ID) != 4 {
 		t.Errorf("the freed seats: %d, taken %d", status, s.taken(ev.ID))
 	}
+	if status, _ := s.do(http.MethodPost, path, url.Values{"name": {"Aino"}, "email": {s.addr("a")}}, true); status != 202 || s.taken(ev.ID) != 5 {
+		t.Errorf("a cancelled address signing up again: %d, taken %d", status, s.taken(ev.ID))
+	}
 	if status, _ := s.do(http.MethodPost, "/events/cancel", url.Values{"token": {tok + "x"}}, true); status != 400 {
 		t.Errorf("a forged cancel token: %d", status)
 	}

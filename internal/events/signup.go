@@ -95,7 +95,9 @@ func (s *Service) Register(ctx context.Context, ev Event, in Signup) (Outcome, e
 		ExpressionAttributeNames:  map[string]string{"#capacity": "capacity"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":n": nv(seats), ":cap": nv(ev.Capacity), ":most": nv(ev.Capacity - seats)},
 	}}
-	put, err := s.recs.Put(KindParticipant, "any", p, "attribute_not_exists(pk) OR #status = :cancelled")
+	// A cancelled place may be taken again, unless it is under restriction
+	// (Art. 18): a new put would drop the flag.
+	put, err := s.recs.Put(KindParticipant, "any", p, "attribute_not_exists(pk) OR (#status = :cancelled AND attribute_not_exists("+seam.AttrRestricted+"))")
 	if err != nil {
 		return Outcome{}, err
 	}
