@@ -86,6 +86,14 @@ func TestInactiveSubscribersAskedOnceThenRemoved(t *testing.T) {
 	}
 	items := site.subjectItemsOn(t, leaves)
 	if len(items["consent"]) != 1 || items["consent"][0]["expiryRule"] != "consent-unanswered" {
-		t.Errorf("the consent receipt stays as evidence under consent-unanswered: %v", items["consent"])
+		t.Fatalf("the consent receipt stays as evidence under consent-unanswered: %v", items["consent"])
+	}
+	// Its 37 months over (3 years after the removal), the sweep removes it
+	// too: 31 days were gone already, 36 months and a day to go.
+	moveClock(t, site.url, url.Values{"advance": {"36m"}})
+	moveClock(t, site.url, url.Values{"advance": {"1d"}})
+	site.runSchedules(t, "RetentionFunction")
+	if items := site.subjectItemsOn(t, leaves); len(items["consent"]) != 0 {
+		t.Errorf("the consent receipt should be gone after its 37 months: %v", items["consent"])
 	}
 }

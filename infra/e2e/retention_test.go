@@ -65,8 +65,11 @@ var retentionCases = []struct{ rule, made string }{
 	{"art14-notice", "the Art. 14 notice of a media contact"},
 	{"event-kept", "an event as staff create one"},
 	{"participant-after-event", "a signup to the event through its public form"},
-	{"subscription-unanswered", "a subscriber inactive 3 years, asked by the inactivity schedule"},
-	{"consent-unanswered", "the same subscriber's consent receipt"},
+	// Three years of inactivity come first: TestInactiveSubscribersAskedOnceThenRemoved
+	// makes these and sweeps them (an item due before the sweep's TTL
+	// backstop is TTL's in AWS, which DynamoDB Local does not run).
+	{"subscription-unanswered", "elsewhere: TestInactiveSubscribersAskedOnceThenRemoved"},
+	{"consent-unanswered", "elsewhere: TestInactiveSubscribersAskedOnceThenRemoved"},
 }
 
 // TestRetentionCasesCoverEveryRule: a rule declared later without a case
@@ -229,25 +232,6 @@ func (r *retentionSite) makeEverything(t *testing.T) {
 			t.Fatalf("subscribe: %d %s", res.Status, res.Body)
 		}
 	}
-	// First, as everything else is made after it: a subscriber inactive
-	// for three years, asked by the inactivity schedule (re-permission).
-	inactive := newAddress(t)
-	subscribe(inactive)
-	r.drain(t)
-	if res := r.post(t, "/newsletter/confirm", url.Values{"token": {tokenOf(t, linkIn(t, at(t, mailsTo(t, inactive), 0), "/newsletter/confirm"))}}, "Accept", "application/json"); res.Status != http.StatusOK {
-		t.Fatalf("confirm: %d %s", res.Status, res.Body)
-	}
-	r.drain(t)
-	moveClock(t, r.url, url.Values{"advance": {"3y"}})
-	moveClock(t, r.url, url.Values{"advance": {"2d"}})
-	if err := r.stack.RunSchedules(context.Background(), "NewsletterFunction"); err != nil {
-		t.Fatal(err)
-	}
-	r.drain(t)
-	if _, ok := mailWith(t, inactive, "/newsletter/keep"); !ok {
-		t.Fatal("the inactive subscriber got no re-permission mail")
-	}
-
 	unconfirmed := newAddress(t)
 	subscribe(unconfirmed) // never confirmed
 	withdrawn := newAddress(t)
@@ -406,6 +390,9 @@ func TestRetentionSweepsEveryRule(t *testing.T) {
 		}
 	}
 	for _, c := range retentionCases {
+		if strings.HasPrefix(c.made, "elsewhere: ") {
+			continue
+		}
 		if c.rule != "retention-receipt" && perRule[c.rule] == 0 {
 			t.Errorf("no item under %s (%s) was made", c.rule, c.made)
 		}
@@ -511,6 +498,9 @@ func TestRetentionSweepsEveryRule(t *testing.T) {
 		c.Errors += r.Errors
 	}
 	for _, c := range retentionCases {
+		if strings.HasPrefix(c.made, "elsewhere: ") {
+			continue
+		}
 		want := perRule[c.rule]
 		if c.rule == restricted.rule {
 			want--

@@ -31,7 +31,9 @@ var everyKey = []string{"reference", "resource", "date", "start", "end", "privac
 	// campaigns (render_campaign.go)
 	"webURL", "subject", "body",
 	// the Art. 14 notice to a media contact (internal/contacts)
-	"outlet", "source", "objectURL", "dpo"}
+	"outlet", "source", "objectURL", "dpo",
+	// the re-permission question to an inactive subscriber (internal/newsletter)
+	"keepURL", "days"}
 
 func params(v func(key string) string) map[string]string {
 	m := map[string]string{}
