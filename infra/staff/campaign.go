@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -42,6 +43,7 @@ type campaignCmd struct {
 	sub, id            string
 	local, watch       bool
 	stack, actor, list string
+	event              string            // an invitation: each mail carries its RSVP link
 	subject, body      map[string]string // by language: the subject, the body's file
 	interval           time.Duration
 }
@@ -62,6 +64,7 @@ func parseCampaign(args []string) (campaignCmd, error) {
 	if c.sub == "send" {
 		fs.StringVar(&c.list, "list", "", "the declared list to send to (newsletter, openings)")
 		fs.StringVar(&c.actor, "actor", "", "who is sending (written to the campaign and the audit log)")
+		fs.StringVar(&c.event, "event", "", "an event's id (staff events create): the mailing invites to it, each mail with its recipient's RSVP link")
 		for i, lang := range campaign.Langs {
 			suffix := ""
 			if lang != "fi" {
@@ -129,6 +132,15 @@ func campaignCommand(ctx context.Context, args []string, stdout io.Writer) error
 	db := dynamo.NewClient(awsCfg)
 	switch c.sub {
 	case "send":
+		if c.event != "" {
+			out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(res["EventsTable"]), Key: dynamo.Key("EVENT#"+c.event, "EVENT")})
+			if err != nil {
+				return err
+			}
+			if out.Item == nil {
+				return fmt.Errorf("campaign send: no event %q (staff events list)", c.event)
+			}
+		}
 		return campaignSend(ctx, c, reg, recs, db, sqsqueue.New(sqsClient, res["CampaignsQueue"]), now, stdout)
 	case "status":
 		for {
@@ -169,6 +181,7 @@ var campaignOutputs = []resourceOutput{
 	{"SubscribersTableName", "SubscribersTable", false},
 	{"AuditTableName", "AuditTable", false},
 	{"CampaignsQueueUrl", "CampaignsQueue", true},
+	{"EventsTableName", "EventsTable", false},
 }
 
 func campaignSend(ctx context.Context, c campaignCmd, reg *register.Register, recs *record.Catalogue, db *dynamodb.Client, q *sqsqueue.Queue, now func() time.Time, stdout io.Writer) error {
@@ -197,6 +210,7 @@ func campaignSend(ctx context.Context, c campaignCmd, reg *register.Register, re
 	if err != nil {
 		return err
 	}
+	cp.Event = c.event
 	if err := campaign.Check(src); err != nil {
 		return fmt.Errorf("campaign send: %w", err)
 	}

@@ -346,3 +346,52 @@ func TestStaffCampaign(t *testing.T) {
 	}
 	fmt.Fprintln(os.Stderr, "campaigns", id, id2)
 }
+
+// TestStaffInvitationCampaign: a campaign sent with -event invites to it:
+// each mail carries the recipient's own RSVP link, and following it signs
+// them up like any signup (the capacity decides).
+func TestStaffInvitationCampaign(t *testing.T) {
+	prefix := "inv" + time.Now().Format("150405")
+	stack, srv := localStack(t, prefix)
+	s := &campaignSite{t: t, ctx: context.Background(), stack: stack, base: srv.URL, prefix: prefix, mailed: map[string]int{}}
+	guest := "guest." + prefix + "@example.com"
+	if code, body := s.post("/newsletter/subscribe", map[string]any{"email": guest, "lists": []string{"openings"}, "consent": true, "lang": "sv"}); code != http.StatusAccepted {
+		t.Fatalf("subscribe: %d %s", code, body)
+	}
+	s.drain()
+	u, _ := url.Parse(s.linkIn(s.newMails(guest)[0], "/newsletter/confirm"))
+	if code, body := s.post("/newsletter/confirm", map[string]string{"token": u.Query().Get("token")}); code != http.StatusOK {
+		t.Fatalf("confirm: %d %s", code, body)
+	}
+	s.drain()
+	s.newMails(guest)
+	day := time.Now().AddDate(0, 0, 20).Format("2006-01-02")
+	id := strings.Fields(s.staff("events", "create", "-name", "Avajaiset", "-date", day, "-capacity", "50", "-list", "openings", "-actor", "tester"))[0]
+	body := filepath.Join(t.TempDir(), "kutsu.md")
+	if err := os.WriteFile(body, []byte("Tervetuloa avajaisiin!\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.staffFails("campaign", "send", "-list", "openings", "-subject", "Kutsu", "-body", body, "-event", "nosuch", "-actor", "tester"); !strings.Contains(err.Error(), "no event") {
+		t.Errorf("an unknown event: %v", err)
+	}
+	s.staff("campaign", "send", "-list", "openings", "-subject", "Kutsu avajaisiin", "-body", body, "-event", id, "-actor", "tester")
+	s.drain()
+	ms := s.newMails(guest)
+	if len(ms) != 1 {
+		t.Fatalf("%d invitations", len(ms))
+	}
+	rsvp, err := url.Parse(s.linkIn(ms[0], "/events/signup"))
+	if err != nil || rsvp.Query().Get("event") != id || rsvp.Query().Get("rsvp") == "" {
+		t.Fatalf("the invitation's RSVP link: %q", rsvp)
+	}
+	if !strings.Contains(ms[0].Parsed.Text, "Ilmoittaudu: ") {
+		t.Errorf("a campaign in Finnish only comes in Finnish, its RSVP link named so:\n%s", ms[0].Parsed.Text)
+	}
+	path := rsvp.Path + "?event=" + id
+	if code, body := s.post(path, map[string]string{"name": "Gösta", "email": guest, "lang": "sv", "rsvp": rsvp.Query().Get("rsvp")}); code != http.StatusAccepted || !strings.Contains(body, "registered") {
+		t.Fatalf("the RSVP: %d %s", code, body)
+	}
+	if list := s.staff("events", "list"); !strings.Contains(list, "1/50") {
+		t.Errorf("the RSVP takes a seat:\n%s", list)
+	}
+}

@@ -37,17 +37,20 @@ type Source struct {
 
 // Campaign is the stored campaign.
 type Campaign struct {
-	PK           string                          `dynamodbav:"pk"`
-	SK           string                          `dynamodbav:"sk"`
-	Kind         string                          `dynamodbav:"kind"`
-	CampaignList string                          `dynamodbav:"campaignList"` // the byCreated index's one partition
-	List         string                          `dynamodbav:"list"`
-	Status       string                          `dynamodbav:"status"`
-	Source       map[string]Source               `dynamodbav:"source"`
-	Content      map[string]mail.CampaignContent `dynamodbav:"content,omitempty"`
-	CreatedAt    string                          `dynamodbav:"createdAt"`
-	CreatedBy    string                          `dynamodbav:"createdBy"`
-	WrittenAt    string                          `dynamodbav:"writtenAt,omitempty"`
+	PK           string `dynamodbav:"pk"`
+	SK           string `dynamodbav:"sk"`
+	Kind         string `dynamodbav:"kind"`
+	CampaignList string `dynamodbav:"campaignList"` // the byCreated index's one partition
+	List         string `dynamodbav:"list"`
+	// Event, when set, makes the campaign an invitation: each recipient's
+	// mail carries their own signed RSVP link to it (internal/events).
+	Event     string                          `dynamodbav:"event,omitempty"`
+	Status    string                          `dynamodbav:"status"`
+	Source    map[string]Source               `dynamodbav:"source"`
+	Content   map[string]mail.CampaignContent `dynamodbav:"content,omitempty"`
+	CreatedAt string                          `dynamodbav:"createdAt"`
+	CreatedBy string                          `dynamodbav:"createdBy"`
+	WrittenAt string                          `dynamodbav:"writtenAt,omitempty"`
 	// Cursor is where the page writer goes on: "<shard>" or
 	// "<shard>|<pk of the last item written>"; "" before the first page.
 	Cursor string `dynamodbav:"cursor,omitempty"`

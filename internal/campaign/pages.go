@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/audience"
+	"rekisteri/internal/events"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/token"
@@ -119,6 +120,10 @@ func (s *Service) job(keys keyring.Keys, c Campaign, it map[string]types.Attribu
 		lang = "fi"
 	}
 	now := s.now()
+	rsvp := ""
+	if c.Event != "" {
+		rsvp = events.RSVPLink(s.baseURL, keys.Token, c.Event, sk, lang)
+	}
 	web := *s.baseURL
 	web.Path = strings.TrimRight(web.Path, "/") + "/newsletter/web"
 	web.RawQuery = "campaign=" + c.ID() + "&lang=" + lang
@@ -129,6 +134,7 @@ func (s *Service) job(keys keyring.Keys, c Campaign, it map[string]types.Attribu
 		mail.ParamUnsubscribe: token.Link(s.baseURL, "/newsletter/unsubscribe", token.Sign(keys.Token, token.Claims{Purpose: token.Unsubscribe, Subject: sk, Lists: []string{c.List}}), lang),
 		mail.ParamWebURL:      web.String(),
 		mail.ParamPrivacyURL:  s.reg.NoticeURL(s.baseURL, lang),
+		mail.ParamRSVP:        rsvp,
 	})
 }
 

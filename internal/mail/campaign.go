@@ -23,6 +23,7 @@ const (
 	ParamUnsubscribe = "unsubscribeURL" // one-click, RFC 8058, and the visible link
 	ParamWebURL      = "webURL"         // the web version
 	ParamPrivacyURL  = "privacyURL"
+	ParamRSVP        = "rsvpURL" // an invitation's signed RSVP link; "" when the campaign invites to nothing
 )
 
 // CampaignContent is one language's rendered campaign: the campaign item's

@@ -38,6 +38,9 @@ func RenderCampaign(lang string, c CampaignContent, params map[string]string) (R
 	for k, v := range params {
 		data[k] = v
 	}
+	if _, ok := data[ParamRSVP]; !ok {
+		data[ParamRSVP] = "" // not an invitation (and jobs written before invitations were)
+	}
 	data["subject"] = strings.TrimSpace(c.Subject)
 	var r Rendered
 	var b bytes.Buffer

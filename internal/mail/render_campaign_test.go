@@ -114,3 +114,30 @@ func TestRenderCampaignEscapesTheToken(t *testing.T) {
 }
 
 var errAny = errors.New("any error")
+
+// TestRenderCampaignInvitation: an invitation's mail carries the
+// recipient's RSVP link in both parts; a campaign without one shows none.
+func TestRenderCampaignInvitation(t *testing.T) {
+	const rsvp = "https://museo.example.fi/events/signup?event=e1&lang=fi&rsvp=abc.def"
+	for _, c := range []struct {
+		name, rsvp, lang, label string
+	}{
+		{"Finnish invitation", rsvp, "fi", "Ilmoittaudu"},
+		{"Swedish invitation", rsvp, "sv", "Anmäl dig"},
+		{"no invitation", "", "en", "Sign up"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := campaignParams()
+			p[ParamRSVP] = c.rsvp
+			r, err := RenderCampaign(c.lang, campaignContent, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inText := strings.Contains(r.Text, c.label+": "+rsvp)
+			inHTML := strings.Contains(r.HTML, `href="https://museo.example.fi/events/signup?event=e1&amp;lang=fi&amp;rsvp=abc.def"`) && strings.Contains(r.HTML, c.label)
+			if want := c.rsvp != ""; inText != want || inHTML != want {
+				t.Errorf("RSVP link in text %v, in HTML %v, want %v:\n%s\n%s", inText, inHTML, want, r.Text, r.HTML)
+			}
+		})
+	}
+}

@@ -29,7 +29,7 @@ var everyKey = []string{"reference", "resource", "date", "start", "end", "privac
 	// data-subject requests (request_render_test.go)
 	"verifyURL", "type", "id", "due", "downloadURL", "expires", "deleted", "kept", "overdue", "lines", "change", "purpose",
 	// campaigns (render_campaign.go)
-	"webURL", "subject", "body",
+	"webURL", "subject", "body", "rsvpURL",
 	// the Art. 14 notice to a media contact (internal/contacts)
 	"outlet", "source", "objectURL", "dpo",
 	// the re-permission question to an inactive subscriber (internal/newsletter)
