@@ -24,13 +24,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/campaign"
-	"rekisteri/internal/config"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/record"
 	"rekisteri/internal/register"
@@ -105,18 +103,8 @@ func campaignCommand(ctx context.Context, args []string, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	now := time.Now
-	if c.local {
-		useLocalEmulators()
-		if now, err = localClock(ctx, "http://127.0.0.1:"+envOr("RUN_HTTP_PORT", "8080")); err != nil {
-			return err
-		}
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, now, err := session(ctx, c.local)
 	if err != nil {
-		return err
-	}
-	if err := config.CheckRegion(awsCfg.Region); err != nil {
 		return err
 	}
 	sqsClient := sqs.NewFromConfig(awsCfg)

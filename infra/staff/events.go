@@ -21,13 +21,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"rekisteri/internal/config"
 	"rekisteri/internal/csvsafe"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/events"
@@ -103,26 +100,15 @@ func eventsCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now
-	if c.local {
-		useLocalEmulators()
-		runner := "http://127.0.0.1:" + envOr("RUN_HTTP_PORT", "8080")
-		if now, err = localClock(ctx, runner); err != nil {
-			return err
-		}
-		if c.baseURL == "" {
-			c.baseURL = runner
-		}
+	if c.local && c.baseURL == "" {
+		c.baseURL = runnerURL()
 	}
 	base, err := url.Parse(c.baseURL)
 	if c.sub == "create" && (err != nil || c.baseURL == "" || base.Scheme != "https" && !c.local) {
 		return fmt.Errorf("-base-url %q: the public https address the signup form is at (PublicBaseURL)", c.baseURL)
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, now, err := session(ctx, c.local)
 	if err != nil {
-		return err
-	}
-	if err := config.CheckRegion(awsCfg.Region); err != nil {
 		return err
 	}
 	res, err := findResources(ctx, cloudformation.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), c.local, c.stack, eventsOutputs)

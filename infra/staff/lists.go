@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -24,7 +23,6 @@ import (
 
 	"rekisteri/internal/audience"
 	"rekisteri/internal/audit"
-	"rekisteri/internal/config"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/record"
 	"rekisteri/internal/register"
@@ -44,19 +42,8 @@ func listsCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if strings.TrimSpace(*actor) == "" {
 		return errors.New("lists undeliverable needs -actor: showing addresses is logged")
 	}
-	now := time.Now
-	var err error
-	if *local {
-		useLocalEmulators()
-		if now, err = localClock(ctx, "http://127.0.0.1:"+envOr("RUN_HTTP_PORT", "8080")); err != nil {
-			return err
-		}
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, now, err := session(ctx, *local)
 	if err != nil {
-		return err
-	}
-	if err := config.CheckRegion(awsCfg.Region); err != nil {
 		return err
 	}
 	res, err := findResources(ctx, cloudformation.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), *local, *stack,

@@ -43,14 +43,11 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"rekisteri/internal/booking"
-	"rekisteri/internal/config"
 	"rekisteri/internal/csvsafe"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/feedback"
@@ -105,35 +102,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
-	if *local {
-		for k, v := range map[string]string{
-			"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:" + envOr("RUN_DYNAMODB_PORT", "8000"),
-			"AWS_ENDPOINT_URL":          "http://127.0.0.1:" + envOr("RUN_MOTO_PORT", "4566"),
-			"AWS_REGION":                "eu-north-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-		} {
-			os.Setenv(k, v)
-		}
-		os.Unsetenv("AWS_SESSION_TOKEN")
-	}
-	now := time.Now
-	if *local {
-		var err error
-		if now, err = localClock(ctx, "http://127.0.0.1:"+envOr("RUN_HTTP_PORT", "8080")); err != nil {
-			return err
-		}
-	}
-	month := now().UTC().Format("2006-01")
-	*from, *to = cmp.Or(*from, month), cmp.Or(*to, month)
 	if args[0] == "invoices" && *csvPath == "" {
 		return fmt.Errorf("invoices needs -csv")
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, now, err := session(ctx, *local)
 	if err != nil {
 		return err
 	}
-	if err := config.CheckRegion(awsCfg.Region); err != nil {
-		return err
-	}
+	month := now().UTC().Format("2006-01")
+	*from, *to = cmp.Or(*from, month), cmp.Or(*to, month)
 	if args[0] == "retention" {
 		if *dryRun && *runs {
 			return fmt.Errorf("retention: -dry-run or -runs, not both")

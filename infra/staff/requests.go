@@ -9,16 +9,13 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"rekisteri/internal/config"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
@@ -59,18 +56,8 @@ func requestsCommand(ctx context.Context, args []string, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	now := time.Now
-	if c.local {
-		useLocalEmulators()
-		if now, err = localClock(ctx, "http://127.0.0.1:"+envOr("RUN_HTTP_PORT", "8080")); err != nil {
-			return err
-		}
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, now, err := session(ctx, c.local)
 	if err != nil {
-		return err
-	}
-	if err := config.CheckRegion(awsCfg.Region); err != nil {
 		return err
 	}
 	sqsClient := sqs.NewFromConfig(awsCfg)

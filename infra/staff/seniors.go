@@ -20,15 +20,12 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"rekisteri/internal/config"
 	"rekisteri/internal/contacts"
 	"rekisteri/internal/csvsafe"
 	"rekisteri/internal/dynamo"
@@ -75,22 +72,11 @@ var contactsOutputs = []resourceOutput{
 
 // contactsStore opens the store against the local stack or the stack's outputs.
 func contactsStore(ctx context.Context, c contactsFlags) (*contacts.Store, error) {
-	now := time.Now
-	var err error
-	if c.local {
-		useLocalEmulators()
-		if now, err = localClock(ctx, "http://127.0.0.1:"+envOr("RUN_HTTP_PORT", "8080")); err != nil {
-			return nil, err
-		}
-		if c.baseURL == "" {
-			c.baseURL = "http://127.0.0.1:" + envOr("RUN_HTTP_PORT", "8080")
-		}
+	if c.local && c.baseURL == "" {
+		c.baseURL = runnerURL()
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, now, err := session(ctx, c.local)
 	if err != nil {
-		return nil, err
-	}
-	if err := config.CheckRegion(awsCfg.Region); err != nil {
 		return nil, err
 	}
 	cf := cloudformation.NewFromConfig(awsCfg)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"rekisteri/internal/config"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -167,3 +170,28 @@ func useLocalEmulators() {
 	}
 	os.Unsetenv("AWS_SESSION_TOKEN")
 }
+
+// session is where every staff command starts: the SDK config (make run's
+// emulators with -local, else the default credentials, in an EU region)
+// and the clock it decides by (make run's with -local, else the real one).
+func session(ctx context.Context, local bool) (aws.Config, func() time.Time, error) {
+	now := time.Now
+	if local {
+		useLocalEmulators()
+		var err error
+		if now, err = localClock(ctx, runnerURL()); err != nil {
+			return aws.Config{}, nil, err
+		}
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, nil, err
+	}
+	if err := config.CheckRegion(cfg.Region); err != nil {
+		return aws.Config{}, nil, err
+	}
+	return cfg, now, nil
+}
+
+// runnerURL is make run's runner (RUN_HTTP_PORT).
+func runnerURL() string { return "http://127.0.0.1:" + envOr("RUN_HTTP_PORT", "8080") }
