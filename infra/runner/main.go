@@ -83,6 +83,8 @@ rekisteri is running locally.
   Mail sent by the system  %[1]s/_local/mail       (staff mail too: decision links are there)
   Local index              %[1]s/
   Run schedules now        curl -X POST %[1]s/_local/schedules
+  Data-subject requests    %[1]s/requests
+  Event signup             %[1]s/events/signup?event=ID   (after staff events create)
   The clock functions see  curl %[1]s/_local/clock
   Move it forward          curl -d advance=8d %[1]s/_local/clock   (h, d, m = months, y; or --data-urlencode set=<RFC 3339>)
   DynamoDB Local           %[2]s
@@ -92,6 +94,9 @@ rekisteri is running locally.
                            go run ./infra/staff invoices -local -actor "$USER" -csv invoices.csv
                            go run ./infra/staff retention -local [-dry-run | -runs]   (the sweep now, what it would remove, its receipts)
                            go run ./infra/staff ropa -format md                       (the Art. 30 record of processing)
+                           go run ./infra/staff campaign send -local -list newsletter -subject S -body mail.md -actor "$USER"
+                           go run ./infra/staff events create -local -name N -date YYYY-MM-DD -capacity 20 -actor "$USER"
+  SES bounce or complaint  curl -H 'Content-Type: application/json' -d @event.json %[1]s/_local/ses-events
 
 Ctrl-C stops everything.
 `, base, stack.Emulators.DynamoDBURL, stack.Emulators.MotoURL)
