@@ -73,6 +73,7 @@ type Register struct {
 	Contacts    []Person `yaml:"contacts"`
 	DPO         struct {
 		Email string `yaml:"email"`
+		Name  Text   `yaml:"name" json:",omitempty"` // as the notice names them ("the cities' DPOs")
 	} `yaml:"dpo"`
 	RightsGuide    string       `yaml:"rightsGuide"`
 	Publicity      Text         `yaml:"publicity"`
@@ -106,6 +107,7 @@ type Register struct {
 	SecurityMeasures []Measure `yaml:"securityMeasures"`
 	// DataSubjects are the categories of data subjects (Art. 30(1)(c)).
 	DataSubjects []Named `yaml:"dataSubjects"`
+	Joint        `yaml:",inline"` // joint controllers, laws, informing (joint.go)
 }
 
 // Log is a log kept outside the tables (the functions' CloudWatch logs):
@@ -246,6 +248,7 @@ type Purpose struct {
 	DataCategories []string `yaml:"dataCategories"`
 	Sources        []string `yaml:"sources"`
 	Recipients     []string `yaml:"recipients"`
+	Laws           []string `yaml:"laws" json:",omitempty"` // ids of the register's laws
 }
 
 // List is a mailing list people consent to, one purpose each.

@@ -126,6 +126,12 @@ func (r *Register) validate() error {
 			}
 		}
 	}
+	if err := r.validateJoint(); err != nil {
+		return err
+	}
+	if err := r.validateLaws(); err != nil {
+		return err
+	}
 	return r.validateErasure()
 }
 
