@@ -53,10 +53,15 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 		Tables{Subscribers: cfg.SubscribersTable, Mail: cfg.MailTable, Audit: cfg.AuditTable, Campaigns: cfg.CampaignsTable},
 		cfg.PublicBaseURL)
 	svc.now = clock.From(ctx) // the local stack's movable clock; in Lambda the real one
-	// The privacy notice is published here for now: its links are in every
-	// newsletter mail, and this function already holds the declaration.
+	// The privacy notices are published here for now: their links are in
+	// every newsletter mail, and this function already holds the declaration;
+	// the libraries' notice is served beside it (issue 11).
+	library, err := register.Load("library")
+	if err != nil {
+		return awslambda.Function{}, err
+	}
 	routes := http.NewServeMux()
-	routes.Handle("GET /privacy", notice.Registers{reg.ID: reg}.Routes())
+	routes.Handle("GET /privacy", notice.Registers{reg.ID: reg, library.ID: library}.Routes())
 	routes.Handle("/", svc.Routes())
 	return awslambda.Function{
 		HTTP:  routes,
