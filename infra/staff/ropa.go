@@ -228,28 +228,6 @@ func (r ropaDoc) kinds(purpose string) []register.RecordKind {
 	return out
 }
 
-func (r ropaDoc) controller() string {
-	c := r.reg.Controller
-	return c.Name.In(r.lang)
-}
-
-func (r ropaDoc) contact() string {
-	c := r.reg.Controller
-	return c.Address + ", " + r.w("phone") + " " + c.Phone
-}
-
-func (r ropaDoc) responsible() string {
-	return r.reg.Responsible.Role.In(r.lang) + " " + r.reg.Responsible.Name
-}
-
-func (r ropaDoc) contacts() []string {
-	var out []string
-	for _, c := range r.reg.Contacts {
-		out = append(out, c.Role.In(r.lang)+": "+c.Name)
-	}
-	return out
-}
-
 func (r ropaDoc) measures() []string {
 	var out []string
 	for _, m := range r.reg.SecurityMeasures {
@@ -288,15 +266,15 @@ func (r ropaDoc) markdown(w io.Writer) {
 	p("%s. %s: `%s`. %s: `%s`.\n\n", r.w("law"), r.w("register"), reg.ID, r.w("version"), reg.Version())
 
 	p("## %s\n\n", r.w("a"))
-	p("- **%s:** %s, %s\n", r.w("controller"), r.controller(), r.contact())
-	p("- **%s:** %s\n", r.w("responsible"), r.responsible())
-	p("- **%s:** %s\n", r.w("contacts"), strings.Join(r.contacts(), "; "))
-	p("- **%s:** %s\n\n", r.w("dpo"), reg.DPO.Email)
+	r.controllersMD(w)
 
 	p("## %s\n\n", r.w("b"))
 	for _, pu := range reg.Purposes {
 		p("### %s (`%s`)\n\n%s\n\n", pu.Name.In(r.lang), pu.ID, pu.Description.In(r.lang))
 		p("- **%s:** %s — GDPR %s\n", r.w("basis"), r.basis(pu), register.LegalBases[pu.LegalBasis])
+		if len(pu.Laws) > 0 {
+			p("- **%s:** %s\n", r.w("laws"), strings.Join(ropaNames(reg.Laws, pu.Laws, r.lang), "; "))
+		}
 		p("- **%s:** %s\n", r.w("subjects"), strings.Join(ropaNames(reg.DataSubjects, pu.DataSubjects, r.lang), "; "))
 		p("- **%s:** %s\n", r.w("data"), strings.Join(ropaNames(reg.DataCategories, pu.DataCategories, r.lang), "; "))
 		p("- **%s:** %s\n", r.w("sources"), strings.Join(ropaNames(reg.Sources, pu.Sources, r.lang), "; "))
@@ -383,7 +361,7 @@ func (r ropaDoc) csv(w io.Writer) error {
 	}
 	noPurpose := make([]string, 8)
 	for _, pu := range reg.Purposes {
-		cells := []string{pu.ID, pu.Name.In(r.lang), r.basis(pu), register.LegalBases[pu.LegalBasis],
+		cells := []string{pu.ID, pu.Name.In(r.lang), r.basisAndLaws(pu), register.LegalBases[pu.LegalBasis],
 			strings.Join(ropaNames(reg.DataSubjects, pu.DataSubjects, r.lang), "; "), strings.Join(ropaNames(reg.DataCategories, pu.DataCategories, r.lang), "; "),
 			strings.Join(r.recipients(pu.Recipients, "recipient"), "; "), strings.Join(r.recipients(pu.Recipients, "processor"), "; ")}
 		kinds := r.kinds(pu.ID)
