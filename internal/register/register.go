@@ -106,7 +106,7 @@ type Register struct {
 	// (Art. 32(1)) the record of processing lists (Art. 30(1)(g)).
 	SecurityMeasures []Measure `yaml:"securityMeasures"`
 	// DataSubjects are the categories of data subjects (Art. 30(1)(c)).
-	DataSubjects []Named `yaml:"dataSubjects"`
+	DataSubjects []Named          `yaml:"dataSubjects"`
 	Joint        `yaml:",inline"` // joint controllers, laws, informing (joint.go)
 }
 
