@@ -21,14 +21,14 @@ var loadRegister = register.Load
 // register, all of it from the register's declaration: the erasure time
 // limits are the retention rules the sweep runs and the notice states.
 //
-//	staff ropa [-register museum] [-format md|csv] [-lang fi|sv|en] [-o FILE]
+//	staff ropa [-register museum|library] [-format md|csv] [-lang fi|sv|en] [-o FILE]
 //
 // md is a document a DPO reads; csv is one flat table, a row per purpose ×
 // record kind × retention rule (a record kind serving no purpose, and each
 // log, gets rows with the purpose columns empty), written formula-safe.
 func ropa(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("ropa", flag.ContinueOnError)
-	id := fs.String("register", "museum", "the register whose record to print")
+	id := fs.String("register", "museum", "the register whose record to print: museum or library")
 	format := fs.String("format", "md", "md (a document) or csv (a row per purpose × record kind × retention rule)")
 	lang := fs.String("lang", register.Languages[0], "language: "+strings.Join(register.Languages, ", "))
 	out := fs.String("o", "", "write to this file (a new file, mode 0600) instead of stdout")
