@@ -85,8 +85,13 @@ func TestCommunicationOnTheSuiteStack(t *testing.T) {
 		t.Fatalf("ses event: %d %s", r.Status, r.Body)
 	}
 	drain(t)
-	if sub := subscriptionOf(t, reader, "newsletter"); sub["undeliverable"] != "newsletter" || sub["sendTo"] != nil {
-		t.Errorf("a hard bounce takes the address off the audience: %v", sub)
+	if sub := subscriptionOf(t, reader, "newsletter"); sub["status"] != "undeliverable" || sub["undeliverable"] != "newsletter" || sub["sendTo"] != nil || sub["expiresAt"] == nil {
+		t.Errorf("a hard bounce takes the address off the audience, due by its rule: %v", sub)
+	}
+	// The person signs up again (a new mailbox): confirmed by mail, on the list again.
+	confirmedSubscriber(t, reader)
+	if sub := subscriptionOf(t, reader, "newsletter"); sub["status"] != "active" || sub["undeliverable"] != nil || sub["sendTo"] == nil {
+		t.Errorf("signing up again after a bounce puts the address back on the audience: %v", sub)
 	}
 
 	// An event, and a signup to it with a guest.

@@ -68,6 +68,8 @@ var retentionCases = []struct{ rule, made string }{
 	// Three years of inactivity come first: TestInactiveSubscribersAskedOnceThenRemoved
 	// makes these and sweeps them (an item due before the sweep's TTL
 	// backstop is TTL's in AWS, which DynamoDB Local does not run).
+	{"subscription-undeliverable", "a confirmed subscriber whose address bounced hard"},
+	{"consent-undeliverable", "the same subscriber's consent receipt"},
 	{"subscription-unanswered", "elsewhere: TestInactiveSubscribersAskedOnceThenRemoved"},
 	{"consent-unanswered", "elsewhere: TestInactiveSubscribersAskedOnceThenRemoved"},
 }
@@ -286,6 +288,22 @@ func (r *retentionSite) makeEverything(t *testing.T) {
 	verify := linkIn(t, at(t, mailsTo(t, objector), -1), "/requests/verify")
 	if res := r.post(t, "/requests/verify", url.Values{"token": {tokenOf(t, verify)}}, "Accept", "application/json"); res.Status != http.StatusOK {
 		t.Fatalf("verify: %d %s", res.Status, res.Body)
+	}
+	r.drain(t)
+	// A confirmed subscriber's address bounces for good.
+	bouncing := newAddress(t)
+	subscribe(bouncing)
+	r.drain(t)
+	if res := r.post(t, "/newsletter/confirm", url.Values{"token": {tokenOf(t, linkIn(t, at(t, mailsTo(t, bouncing), 0), "/newsletter/confirm"))}}, "Accept", "application/json"); res.Status != http.StatusOK {
+		t.Fatalf("confirm: %d %s", res.Status, res.Body)
+	}
+	r.drain(t)
+	now := r.stack.Clock.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	hard := fmt.Sprintf(`{"eventType":"Bounce","bounce":{"feedbackId":"fb-%s","bounceType":"Permanent","bounceSubType":"General","timestamp":%q,`+
+		`"bouncedRecipients":[{"emailAddress":%q}]},"mail":{"timestamp":%q,"messageId":"m-%s","source":"noreply@example.fi","destination":[%q]}}`,
+		randomHex(6), now, bouncing, now, randomHex(6), bouncing)
+	if res := r.postJSON(t, local.SESEventsPath, json.RawMessage(hard)); res.Status != http.StatusAccepted {
+		t.Fatalf("ses event: %d %s", res.Status, res.Body)
 	}
 	r.drain(t)
 	// SES says the unconfirmed signup's confirmation bounced (its marker).

@@ -151,16 +151,25 @@ func (s *Service) feedbackItems(ev sesevents.Event, sk string, subs map[string]s
 	}
 	var tx []types.TransactWriteItem
 	for _, l := range lists {
-		tx = append(tx, s.bounceItem(ev.Kind, sk, subs[l], now))
+		tx = append(tx, s.bounceItems(ev.Kind, sk, subs[l], now)...)
 	}
 	return tx, nil
 }
 
-// bounceItem is the update a bounce makes to sub: a hard one (or the
+// Undeliverable is the status of a subscription whose address bounced
+// hard (or softly too often in a row): no list mail goes to it, and its
+// declared rule (subscription-undeliverable) deletes it a year on. Not
+// active, so signing up again is a new signup, confirmed by mail; its
+// consent receipt keeps its own evidence rule (consent-undeliverable).
+const Undeliverable = "undeliverable"
+
+// bounceItems are the updates a bounce makes to sub: a hard one (or the
 // declared number of soft ones in a row) takes it off its list's audience
-// and marks it undeliverable; its status stays. The condition is the state
-// read, so a concurrent change cancels the transaction and it is redone.
-func (s *Service) bounceItem(kind sesevents.Kind, sk string, sub subscription, now time.Time) types.TransactWriteItem {
+// and marks it undeliverable — an active one also in its status, with its
+// consent receipt; a pending one keeps its own short rule. The condition is
+// the state read, so a concurrent change cancels the transaction and it is
+// redone.
+func (s *Service) bounceItems(kind sesevents.Kind, sk string, sub subscription, now time.Time) []types.TransactWriteItem {
 	pk := subjectPK(sk)
 	names := map[string]string{"#status": "status"}
 	vals := map[string]types.AttributeValue{
@@ -178,17 +187,35 @@ func (s *Service) bounceItem(kind sesevents.Kind, sk string, sub subscription, n
 		hard = sub.SoftBounces+1 >= s.reg.Bounces.SoftInARow
 	}
 	update := add
+	var tx []types.TransactWriteItem
 	if hard {
-		update = "SET " + audience.Undeliverable + " = :list, " + audience.UndeliverableAt + " = :now REMOVE " + audience.Attr + add
+		set := audience.Undeliverable + " = :list, " + audience.UndeliverableAt + " = :now"
 		vals[":list"] = &types.AttributeValueMemberS{Value: sub.List}
 		vals[":now"] = &types.AttributeValueMemberS{Value: stamp(now)}
+		if sub.Status == Active {
+			at := map[string]time.Time{audience.UndeliverableAt: now}
+			gone := s.recs.MustEnter("subscription", Undeliverable, pk, at)
+			set += ", #status = :undeliverable"
+			vals[":undeliverable"] = &types.AttributeValueMemberS{Value: Undeliverable}
+			vals = gone.Values(vals)
+			update = gone.Expression(set, audience.Attr) + add
+			evidence := s.recs.MustEnter("consent", Undeliverable, pk, at)
+			tx = append(tx, types.TransactWriteItem{Update: &types.Update{
+				TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, consentSK(sub.List, sub.SignupID)),
+				UpdateExpression:          aws.String(evidence.Expression(audience.UndeliverableAt+" = :now", "")),
+				ConditionExpression:       aws.String("attribute_exists(pk)"),
+				ExpressionAttributeValues: evidence.Values(map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: stamp(now)}}),
+			}})
+		} else {
+			update = "SET " + set + " REMOVE " + audience.Attr + add
+		}
 	}
-	return types.TransactWriteItem{Update: &types.Update{
+	return append([]types.TransactWriteItem{{Update: &types.Update{
 		TableName:                 aws.String(s.tables.Subscribers),
 		Key:                       dynamo.Key(pk, listSK(sub.List)),
 		UpdateExpression:          aws.String(strings.TrimSpace(update)),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: vals,
-	}}
+	}}}, tx...)
 }

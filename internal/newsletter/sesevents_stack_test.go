@@ -50,7 +50,7 @@ func TestSESEvents(t *testing.T) {
 		return state{"active", audience.Key(list, h.pk(email)), "", "0", email, ""}
 	}
 	undeliverable := func(h *harness, email, list string) state {
-		return state{"active", "", list, "", email, ""}
+		return state{newsletter.Undeliverable, "", list, "", email, ""}
 	}
 	withdrawn := func(h *harness, email, list string) state {
 		return state{"unsubscribed", "", "", "0", "", newsletter.ComplaintChannel}
@@ -63,7 +63,7 @@ func TestSESEvents(t *testing.T) {
 		// soft is softBounces where it matters ("" leaves it unchecked).
 		soft string
 	}{
-		{"hard bounce: off every list, still subscribed", both, []step{event(hardFixture, "hard-1", nil)},
+		{"hard bounce: off every list, undeliverable", both, []step{event(hardFixture, "hard-1", nil)},
 			map[string]func(*harness, string, string) state{"newsletter": undeliverable, "openings": undeliverable}, ""},
 		{"one soft bounce: counted, still on the lists", both, []step{event(softFixture, "soft-1", nil)},
 			map[string]func(*harness, string, string) state{"newsletter": on, "openings": on}, "1"},
