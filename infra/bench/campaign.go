@@ -130,10 +130,10 @@ func (b *bench) loadSubscribers(ctx context.Context, recs *record.Catalogue, lis
 	gen := func(i int) (map[string]types.AttributeValue, error) {
 		h := sha256.Sum256([]byte(b.runID + list + addr(i)))
 		sk := hex.EncodeToString(h[:])
-		pk := "SUB#" + sk
+		pk := audience.SubjectPK(sk)
 		s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 		item := map[string]types.AttributeValue{
-			"pk": s(pk), "sk": s("LIST#" + list), "subjectKey": s(sk), "list": s(list), "email": s(addr(i)),
+			"pk": s(pk), "sk": s(audience.ListSK(list)), "subjectKey": s(sk), "list": s(list), "email": s(addr(i)),
 			"name": s(fmt.Sprintf("Reader %d", i)), "lang": s(langs[i%3]), "status": s("active"), "signupId": s(fmt.Sprintf("bench%08d", i)),
 			"signupAt": s(now), "confirmedAt": s(now), "lastActiveAt": s(now), "channel": s("web-form"), audience.Attr: s(audience.Key(list, pk)),
 		}

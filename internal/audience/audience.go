@@ -9,7 +9,8 @@ package audience
 
 import (
 	"fmt"
-	"hash/fnv"
+
+	"rekisteri/internal/dynamo"
 )
 
 // Attr is the subscription attribute the index is keyed on: "<list>#<shard>".
@@ -30,12 +31,16 @@ func Key(list, pk string) string {
 // ShardKey is the Attr value of shard n of list.
 func ShardKey(list string, n int) string { return fmt.Sprintf("%s#%d", list, n) }
 
-// Shard is the shard of the subscription with partition key pk.
-func Shard(pk string) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(pk))
-	return int(h.Sum32() % Shards)
-}
+// Shard is the shard of the subscription with partition key pk: the
+// table's stable shard of the key (dynamo.Shard), folded to Shards.
+func Shard(pk string) int { return dynamo.Shard(pk) % Shards }
+
+// The keys of the subscribers table: a person's items share the partition
+// SubjectPK; each list's subscription is ListSK, each signup's consent
+// receipt ConsentSK.
+func SubjectPK(subjectKey string) string     { return "SUB#" + subjectKey }
+func ListSK(list string) string              { return "LIST#" + list }
+func ConsentSK(list, signupID string) string { return "CONSENT#" + list + "#" + signupID }
 
 // Undeliverable is the subscription attribute set (to the list) when the
 // address hard-bounced; its sparse index UndeliverableIndex, sorted by

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/audience"
+	"rekisteri/internal/dynamo"
 	"rekisteri/internal/events"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
@@ -76,7 +77,7 @@ func (s *Service) writePage(ctx context.Context, keys keyring.Keys, c *Campaign)
 	}
 	if at.lastPK != "" {
 		in.ExclusiveStartKey = map[string]types.AttributeValue{
-			audience.Attr: sv(audience.ShardKey(c.List, at.shard)), "pk": sv(at.lastPK), "sk": sv("LIST#" + c.List),
+			audience.Attr: sv(audience.ShardKey(c.List, at.shard)), "pk": sv(at.lastPK), "sk": sv(audience.ListSK(c.List)),
 		}
 	}
 	out, err := s.db.Query(ctx, in)
@@ -163,8 +164,7 @@ func (s *Service) putJob(ctx context.Context, j mail.Job) error {
 	p := put.Put
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item, ConditionExpression: p.ConditionExpression,
 		ExpressionAttributeNames: p.ExpressionAttributeNames, ExpressionAttributeValues: p.ExpressionAttributeValues})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return nil // written by an earlier delivery of this page
 	}
 	if err != nil {
@@ -184,14 +184,13 @@ func (s *Service) advance(ctx context.Context, c *Campaign, next cursor, written
 	vals[":r"] = &types.AttributeValueMemberN{Value: strconv.Itoa(restricted)}
 	vals[":zero"] = &types.AttributeValueMemberN{Value: "0"}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.tables.Campaigns), Key: key(c.PK, c.SK),
+		TableName: aws.String(s.tables.Campaigns), Key: dynamo.Key(c.PK, c.SK),
 		UpdateExpression:          aws.String("SET #cursor = :next, skipped.#r = if_not_exists(skipped.#r, :zero) + :r ADD recipients :n"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#r": SkippedRestricted, "#cursor": "cursor"},
 		ExpressionAttributeValues: vals,
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		// Another delivery moved it: go on from where it is.
 		latest, gerr := s.Get(ctx, c.ID())
 		if gerr != nil {

@@ -109,12 +109,6 @@ func (e FieldErrors) Error() string {
 	return b.String()
 }
 
-func subjectPK(sk string) string { return "SUB#" + sk }
-
-func listSK(list string) string { return "LIST#" + list }
-
-func consentSK(list, signupID string) string { return "CONSENT#" + list + "#" + signupID }
-
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 func newID() string {

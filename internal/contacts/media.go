@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"rekisteri/internal/audience"
 	"rekisteri/internal/audit"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/subject"
@@ -87,7 +88,7 @@ func (s *Store) AddMedia(ctx context.Context, in Media, actor string) error {
 		return err
 	}
 	sk, email := subject.EmailKey(keys.Subject, in.Email), subject.NormalizeEmail(in.Email)
-	pk, now, id := subjectPK(sk), s.now(), newID()
+	pk, now, id := audience.SubjectPK(sk), s.now(), newID()
 	contact, err := s.recs.Put(MediaKind, Active, mediaItem{
 		PK: pk, SK: mediaSK, Kind: MediaKind, SubjectKey: sk, Email: email, Name: in.Name, Outlet: in.Outlet, Source: in.Source,
 		Lang: in.Lang, Status: Active, SignupID: id, AddedAt: stamp(now), AddedBy: actor, NoticeSentAt: stamp(now),

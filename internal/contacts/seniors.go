@@ -168,7 +168,7 @@ func (s *Store) AddSenior(ctx context.Context, in Senior, actor string) (string,
 		sk, email = subject.EmailKey(keys.Subject, in.Email), subject.NormalizeEmail(in.Email)
 	}
 	now, id := s.now(), newID()
-	pk := subjectPK(sk)
+	pk := audience.SubjectPK(sk)
 	put, err := s.recs.Put(SeniorKind, Active, seniorItem{
 		PK: pk, SK: seniorSK, Kind: SeniorKind, SubjectKey: sk, Name: in.Name, Street: in.Street, Postcode: in.Postcode, City: in.City,
 		Email: email, Lang: in.Lang, Status: Active, SignupID: id, AddedAt: stamp(now), AddedBy: actor,
@@ -180,7 +180,7 @@ func (s *Store) AddSenior(ctx context.Context, in Senior, actor string) (string,
 	put.Put.ExpressionAttributeNames = map[string]string{"#status": "status"}
 	put.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":removed": sv(Removed)}
 	receipt, err := s.recs.Put("consent", "confirmed", consentItem{
-		PK: pk, SK: consentSK(SeniorsList, id), Kind: "consent", SubjectKey: sk, List: SeniorsList, Purpose: purpose.ID, LegalBasis: purpose.LegalBasis,
+		PK: pk, SK: audience.ConsentSK(SeniorsList, id), Kind: "consent", SubjectKey: sk, List: SeniorsList, Purpose: purpose.ID, LegalBasis: purpose.LegalBasis,
 		SignupID: id, ConsentTextVersion: list.ConsentVersion(in.Lang), NoticeVersion: s.reg.Version(),
 		Form: "seniors-paper-form/" + list.ConsentVersion(in.Lang), Lang: in.Lang, Method: in.Consent, Channel: Staff, Actor: actor,
 		SignupAt: stamp(now), ConfirmedAt: stamp(now),
@@ -210,7 +210,7 @@ func (s *Store) AddSenior(ctx context.Context, in Senior, actor string) (string,
 // subscription is the put of an active subscription to list, on its audience.
 func (s *Store) subscription(pk, sk, list, email, name, lang, id string, now time.Time) (types.TransactWriteItem, error) {
 	put, err := s.recs.Put("subscription", Active, subscriptionItem{
-		PK: pk, SK: listSK(list), Kind: "subscription", SubjectKey: sk, List: list, Email: email, Name: name, Lang: lang, Status: Active,
+		PK: pk, SK: audience.ListSK(list), Kind: "subscription", SubjectKey: sk, List: list, Email: email, Name: name, Lang: lang, Status: Active,
 		SignupID: id, SignupAt: stamp(now), ConfirmedAt: stamp(now), LastActiveAt: stamp(now), Channel: Staff,
 		SendTo: audience.Key(list, pk),
 	}, "attribute_not_exists(pk) OR #status <> :active")
@@ -296,27 +296,27 @@ func (s *Store) RemoveSenior(ctx context.Context, id, actor string) error {
 	if err != nil {
 		return err
 	}
-	receipt, err := s.get(ctx, pk, consentSK(SeniorsList, signup))
+	receipt, err := s.get(ctx, pk, audience.ConsentSK(SeniorsList, signup))
 	if err != nil {
 		return err
 	}
 	if receipt != nil && receipt["withdrawnAt"] == nil {
 		ch := s.recs.MustEnter("consent", "withdrawn", pk, map[string]time.Time{"withdrawnAt": now})
 		tx = append(tx, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.recs.Table("subscribers")), Key: dynamo.Key(pk, consentSK(SeniorsList, signup)),
+			TableName: aws.String(s.recs.Table("subscribers")), Key: dynamo.Key(pk, audience.ConsentSK(SeniorsList, signup)),
 			UpdateExpression:          aws.String(ch.Expression("withdrawnAt = :now, withdrawalChannel = :channel", "")),
 			ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(withdrawnAt)"),
 			ExpressionAttributeValues: ch.Values(map[string]types.AttributeValue{":now": sv(stamp(now)), ":channel": sv(Staff)}),
 		}})
 	}
-	sub, err := s.get(ctx, pk, listSK(SeniorsList))
+	sub, err := s.get(ctx, pk, audience.ListSK(SeniorsList))
 	if err != nil {
 		return err
 	}
 	if sub != nil && str(sub, "status") != "unsubscribed" {
 		ch := s.recs.MustEnter("subscription", "unsubscribed", pk, map[string]time.Time{"unsubscribedAt": now})
 		tx = append(tx, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.recs.Table("subscribers")), Key: dynamo.Key(pk, listSK(SeniorsList)),
+			TableName: aws.String(s.recs.Table("subscribers")), Key: dynamo.Key(pk, audience.ListSK(SeniorsList)),
 			UpdateExpression:          aws.String(ch.Expression("#status = :unsub, unsubscribedAt = :now, lastActiveAt = :now", "email, #name, "+audience.Attr)),
 			ConditionExpression:       aws.String("#status <> :unsub"),
 			ExpressionAttributeNames:  map[string]string{"#status": "status", "#name": "name"},

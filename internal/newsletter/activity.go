@@ -78,7 +78,7 @@ func (s *Service) stampActive(ctx context.Context, sk string) error {
 		return err
 	}
 	now := stamp(s.now())
-	pk := subjectPK(sk)
+	pk := audience.SubjectPK(sk)
 	for _, l := range s.reg.Lists {
 		sub, ok := subs[l.ID]
 		if !ok || sub.Status != Active || sub.RestrictedAt != "" {
@@ -86,7 +86,7 @@ func (s *Service) stampActive(ctx context.Context, sk string) error {
 		}
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                aws.String(s.tables.Subscribers),
-			Key:                      dynamo.Key(pk, listSK(l.ID)),
+			Key:                      dynamo.Key(pk, audience.ListSK(l.ID)),
 			UpdateExpression:         aws.String("SET lastActiveAt = :now, " + audience.SoftBounces + " = :zero"),
 			ConditionExpression:      aws.String("#status = :active AND attribute_not_exists(" + record.AttrRestricted + ")"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},

@@ -51,7 +51,7 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 		return ErrLinkUsedUp
 	}
 	now := s.now()
-	pk := subjectPK(c.Subject)
+	pk := audience.SubjectPK(c.Subject)
 	var tx []types.TransactWriteItem
 	var names, lists []string
 	// Active subscriptions and live consents are kept until withdrawn: off
@@ -78,7 +78,7 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 		tx = append(tx,
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:                 aws.String(s.tables.Subscribers),
-				Key:                       dynamo.Key(pk, listSK(sub.List)),
+				Key:                       dynamo.Key(pk, audience.ListSK(sub.List)),
 				UpdateExpression:          aws.String(activeKeep.Expression(set, "")),
 				ConditionExpression:       aws.String("#status = :pending AND signupId = :signup"),
 				ExpressionAttributeNames:  map[string]string{"#status": "status"},
@@ -86,7 +86,7 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 			}},
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:                 aws.String(s.tables.Subscribers),
-				Key:                       dynamo.Key(pk, consentSK(sub.List, c.ID)),
+				Key:                       dynamo.Key(pk, audience.ConsentSK(sub.List, c.ID)),
 				UpdateExpression:          aws.String(liveKeep.Expression("confirmedAt = :now", "")),
 				ConditionExpression:       aws.String("attribute_exists(pk)"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: stamp(now)}},
@@ -105,7 +105,7 @@ func (s *Service) Confirm(ctx context.Context, tok string) error {
 			continue
 		}
 		tx = append(tx, types.TransactWriteItem{Update: &types.Update{
-			TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, listSK(l)),
+			TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, audience.ListSK(l)),
 			UpdateExpression:         aws.String("SET lastActiveAt = :now, " + audience.SoftBounces + " = :zero"),
 			ConditionExpression:      aws.String("#status = :active"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},

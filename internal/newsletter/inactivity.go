@@ -119,7 +119,7 @@ func (s *Service) ask(ctx context.Context, keys keyring.Keys, it map[string]type
 	at := &types.AttributeValueMemberS{Value: stamp(now)}
 	tx := []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, listSK(list)),
+			TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, audience.ListSK(list)),
 			UpdateExpression:         aws.String(unanswered.Expression("#status = :asked, repermissionAt = :now", "")),
 			ConditionExpression:      aws.String("#status = :active AND lastActiveAt < :cutoff AND signupId = :signup"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},
@@ -129,7 +129,7 @@ func (s *Service) ask(ctx context.Context, keys keyring.Keys, it map[string]type
 			}),
 		}},
 		{Update: &types.Update{
-			TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, consentSK(list, signup)),
+			TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, audience.ConsentSK(list, signup)),
 			UpdateExpression:          aws.String(evidence.Expression("repermissionAt = :now", "")),
 			ConditionExpression:       aws.String("attribute_exists(pk)"),
 			ExpressionAttributeValues: evidence.Values(map[string]types.AttributeValue{":now": at}),
@@ -173,7 +173,7 @@ func (s *Service) Keep(ctx context.Context, tok string) error {
 		return err
 	}
 	now := s.now()
-	pk := subjectPK(c.Subject)
+	pk := audience.SubjectPK(c.Subject)
 	active := s.recs.MustEnter("subscription", Active, pk, nil)
 	live := s.recs.MustEnter("consent", "confirmed", pk, nil)
 	var tx []types.TransactWriteItem
@@ -194,7 +194,7 @@ func (s *Service) Keep(ctx context.Context, tok string) error {
 		}
 		tx = append(tx,
 			types.TransactWriteItem{Update: &types.Update{
-				TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, listSK(l)),
+				TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, audience.ListSK(l)),
 				UpdateExpression:         aws.String(active.Expression("#status = :active, lastActiveAt = :now, "+audience.SoftBounces+" = :zero", "repermissionAt")),
 				ConditionExpression:      aws.String("#status = :asked"),
 				ExpressionAttributeNames: map[string]string{"#status": "status"},
@@ -204,7 +204,7 @@ func (s *Service) Keep(ctx context.Context, tok string) error {
 				}),
 			}},
 			types.TransactWriteItem{Update: &types.Update{
-				TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, consentSK(l, sub.SignupID)),
+				TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, audience.ConsentSK(l, sub.SignupID)),
 				UpdateExpression:          aws.String(live.Expression("", "repermissionAt")),
 				ConditionExpression:       aws.String("attribute_exists(pk)"),
 				ExpressionAttributeValues: live.Values(nil),

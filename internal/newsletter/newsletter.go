@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"rekisteri/internal/audience"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
@@ -155,12 +156,6 @@ type consent struct {
 	WithdrawalChannel  string `dynamodbav:"withdrawalChannel,omitempty"`
 }
 
-func subjectPK(subjectKey string) string { return "SUB#" + subjectKey }
-func listSK(list string) string          { return "LIST#" + list }
-func consentSK(list, signupID string) string {
-	return "CONSENT#" + list + "#" + signupID
-}
-
 // stamp is the one time format of stored time stamps; it sorts as text.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
@@ -231,7 +226,7 @@ func (s *Service) Subscribe(ctx context.Context, in Signup) error {
 }
 
 func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, lists []string, now time.Time) ([]types.TransactWriteItem, int, error) {
-	pk := subjectPK(sk)
+	pk := audience.SubjectPK(sk)
 	var tx []types.TransactWriteItem
 	names := make([]string, 0, len(lists))
 	for _, l := range lists {
@@ -242,7 +237,7 @@ func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, li
 		purpose, _ := s.reg.Purpose(list.Purpose)
 		names = append(names, list.Name.In(in.Lang))
 		sub := subscription{
-			PK: pk, SK: listSK(l), Kind: "subscription", SubjectKey: sk, List: l,
+			PK: pk, SK: audience.ListSK(l), Kind: "subscription", SubjectKey: sk, List: l,
 			Email: email, Name: in.Name, Lang: in.Lang, Status: Pending,
 			SignupID: in.ID, SignupAt: stamp(now), LastActiveAt: stamp(now), Channel: in.Channel,
 		}
@@ -258,7 +253,7 @@ func (s *Service) subscribeTx(keys keyring.Keys, sk, email string, in Signup, li
 			":resend":  &types.AttributeValueMemberS{Value: stamp(now.Add(-resendAfter))},
 		}
 		receipt := consent{
-			PK: pk, SK: consentSK(l, in.ID), Kind: "consent", SubjectKey: sk, List: l,
+			PK: pk, SK: audience.ConsentSK(l, in.ID), Kind: "consent", SubjectKey: sk, List: l,
 			Purpose: purpose.ID, LegalBasis: purpose.LegalBasis, SignupID: in.ID,
 			ConsentTextVersion: list.ConsentVersion(in.Lang), NoticeVersion: s.reg.Version(),
 			Form: in.Form, Lang: in.Lang, Channel: in.Channel,
@@ -324,7 +319,7 @@ func (s *Service) subscriptions(ctx context.Context, sk string) (map[string]subs
 		TableName:              aws.String(s.tables.Subscribers),
 		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :list)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   &types.AttributeValueMemberS{Value: subjectPK(sk)},
+			":pk":   &types.AttributeValueMemberS{Value: audience.SubjectPK(sk)},
 			":list": &types.AttributeValueMemberS{Value: "LIST#"},
 		},
 		ConsistentRead: aws.Bool(true),

@@ -170,7 +170,7 @@ const Undeliverable = "undeliverable"
 // the state read, so a concurrent change cancels the transaction and it is
 // redone.
 func (s *Service) bounceItems(kind sesevents.Kind, sk string, sub subscription, now time.Time) []types.TransactWriteItem {
-	pk := subjectPK(sk)
+	pk := audience.SubjectPK(sk)
 	names := map[string]string{"#status": "status"}
 	vals := map[string]types.AttributeValue{
 		":status": &types.AttributeValueMemberS{Value: sub.Status},
@@ -201,7 +201,7 @@ func (s *Service) bounceItems(kind sesevents.Kind, sk string, sub subscription, 
 			update = gone.Expression(set, audience.Attr) + add
 			evidence := s.recs.MustEnter("consent", Undeliverable, pk, at)
 			tx = append(tx, types.TransactWriteItem{Update: &types.Update{
-				TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, consentSK(sub.List, sub.SignupID)),
+				TableName: aws.String(s.tables.Subscribers), Key: dynamo.Key(pk, audience.ConsentSK(sub.List, sub.SignupID)),
 				UpdateExpression:          aws.String(evidence.Expression(audience.UndeliverableAt+" = :now", "")),
 				ConditionExpression:       aws.String("attribute_exists(pk)"),
 				ExpressionAttributeValues: evidence.Values(map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: stamp(now)}}),
@@ -212,7 +212,7 @@ func (s *Service) bounceItems(kind sesevents.Kind, sk string, sub subscription, 
 	}
 	return append([]types.TransactWriteItem{{Update: &types.Update{
 		TableName:                 aws.String(s.tables.Subscribers),
-		Key:                       dynamo.Key(pk, listSK(sub.List)),
+		Key:                       dynamo.Key(pk, audience.ListSK(sub.List)),
 		UpdateExpression:          aws.String(strings.TrimSpace(update)),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"rekisteri/internal/audience"
 	"rekisteri/internal/register"
 	"rekisteri/internal/subject"
 )
@@ -97,7 +98,7 @@ func TestSubscribeCallsIndependentOfState(t *testing.T) {
 	seed := func(status string, signupAt time.Time) func(d *stateDB) {
 		return func(d *stateDB) {
 			for _, l := range []string{"newsletter", "openings"} {
-				item, err := attributevalue.MarshalMap(subscription{PK: subjectPK(sk), SK: listSK(l), Kind: "subscription", SubjectKey: sk, List: l,
+				item, err := attributevalue.MarshalMap(subscription{PK: audience.SubjectPK(sk), SK: audience.ListSK(l), Kind: "subscription", SubjectKey: sk, List: l,
 					Status: status, SignupID: "earlier0signup0id", SignupAt: stamp(signupAt), LastActiveAt: stamp(signupAt)})
 				if err != nil {
 					t.Fatal(err)

@@ -63,7 +63,7 @@ func (s *Service) unsubscribeOnce(ctx context.Context, c token.Claims, channel s
 // and the processing stops at once all the same. A list staff keep
 // records of (the seniors' postal list) ends there too.
 func (s *Service) withdrawItems(sk string, subs map[string]subscription, lists []string, channel string, now time.Time) ([]types.TransactWriteItem, error) {
-	pk := subjectPK(sk)
+	pk := audience.SubjectPK(sk)
 	var tx []types.TransactWriteItem
 	for _, l := range lists {
 		sub, ok := subs[l]
@@ -76,7 +76,7 @@ func (s *Service) withdrawItems(sk string, subs map[string]subscription, lists [
 		tx = append(tx,
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:                aws.String(s.tables.Subscribers),
-				Key:                      dynamo.Key(pk, listSK(l)),
+				Key:                      dynamo.Key(pk, audience.ListSK(l)),
 				UpdateExpression:         aws.String(withdrawn.Expression("#status = :unsub, unsubscribedAt = :now, lastActiveAt = :now", "email, #name, "+audience.Attr)),
 				ConditionExpression:      aws.String("signupId = :signup AND #status <> :unsub"),
 				ExpressionAttributeNames: map[string]string{"#status": "status", "#name": "name"},
@@ -87,7 +87,7 @@ func (s *Service) withdrawItems(sk string, subs map[string]subscription, lists [
 			}},
 			types.TransactWriteItem{Update: &types.Update{
 				TableName:           aws.String(s.tables.Subscribers),
-				Key:                 dynamo.Key(pk, consentSK(l, sub.SignupID)),
+				Key:                 dynamo.Key(pk, audience.ConsentSK(l, sub.SignupID)),
 				UpdateExpression:    aws.String(evidence.Expression("withdrawnAt = :now, withdrawalChannel = :channel", "")),
 				ConditionExpression: aws.String("attribute_exists(pk)"),
 				ExpressionAttributeValues: evidence.Values(map[string]types.AttributeValue{
