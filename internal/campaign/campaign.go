@@ -9,6 +9,7 @@ package campaign
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,7 +78,7 @@ func New(now time.Time, id, list, actor string, src map[string]Source) (Campaign
 		return Campaign{}, ErrNoFinnish
 	}
 	for lang, s := range src {
-		if !contains(Langs, lang) {
+		if !slices.Contains(Langs, lang) {
 			return Campaign{}, errors.New("campaign: language " + lang + " is not fi, sv or en")
 		}
 		if strings.TrimSpace(s.Subject) == "" || strings.TrimSpace(s.Body) == "" {
@@ -90,13 +91,4 @@ func New(now time.Time, id, list, actor string, src map[string]Source) (Campaign
 	pk, sk := mail.CampaignKey(id)
 	return Campaign{PK: pk, SK: sk, Kind: Kind, CampaignList: Kind, List: list, Status: Queued, Source: src,
 		CreatedAt: now.UTC().Format(time.RFC3339), CreatedBy: actor, Skipped: map[string]int{}}, nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"rekisteri/internal/dynamo"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/record"
@@ -79,7 +80,7 @@ func (s *Service) Get(ctx context.Context, id string) (Campaign, error) {
 
 func get(ctx context.Context, db Getter, table, id string) (Campaign, error) {
 	pk, sk := mail.CampaignKey(id)
-	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: dynamo.Key(pk, sk), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return Campaign{}, fmt.Errorf("campaign %s: %w", id, err)
 	}
@@ -91,10 +92,6 @@ func get(ctx context.Context, db Getter, table, id string) (Campaign, error) {
 		return Campaign{}, fmt.Errorf("campaign %s: %w", id, err)
 	}
 	return c, nil
-}
-
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk}}
 }
 
 // Handle carries a campaign on: renders it once, then writes its
@@ -156,14 +153,13 @@ func (s *Service) render(ctx context.Context, c Campaign) (Campaign, error) {
 		return c, err
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.tables.Campaigns), Key: key(c.PK, c.SK),
+		TableName: aws.String(s.tables.Campaigns), Key: dynamo.Key(c.PK, c.SK),
 		UpdateExpression:          aws.String("SET #content = :content, #status = :writing"),
 		ConditionExpression:       aws.String("#status = :queued"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status", "#content": "content"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":content": av, ":writing": sv(Writing), ":queued": sv(Queued)},
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if dynamo.ConditionFailed(err) {
 		return s.Get(ctx, c.ID()) // another delivery rendered it
 	}
 	if err != nil {
@@ -176,14 +172,13 @@ func (s *Service) render(ctx context.Context, c Campaign) (Campaign, error) {
 
 func (s *Service) finish(ctx context.Context, c Campaign) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.tables.Campaigns), Key: key(c.PK, c.SK),
+		TableName: aws.String(s.tables.Campaigns), Key: dynamo.Key(c.PK, c.SK),
 		UpdateExpression:          aws.String("SET #status = :written, writtenAt = :now"),
 		ConditionExpression:       aws.String("#status = :writing"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":written": sv(Written), ":writing": sv(Writing), ":now": sv(s.now().UTC().Format(time.RFC3339))},
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if err != nil && !errors.As(err, &ccf) {
+	if err != nil && !dynamo.ConditionFailed(err) {
 		return fmt.Errorf("campaign %s: finish: %w", c.ID(), err)
 	}
 	slog.InfoContext(ctx, "campaign written", "campaign", c.ID(), "recipients", c.Recipients, "skipped", c.Skipped)
