@@ -1,6 +1,7 @@
 package awslambda
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -272,5 +273,34 @@ func TestAWSConfig(t *testing.T) {
 				t.Errorf("credentials = %+v (%v)", creds, err)
 			}
 		})
+	}
+}
+
+// TestInvokeStreamCompact: a stream batch as Lambda sends it (compact
+// JSON) is decoded once, straight into the stream handler's shape.
+func TestInvokeStreamCompact(t *testing.T) {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, fixture(t, "dynamodb-outbox-insert.json")); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(compact.Bytes(), streamSource) {
+		t.Fatalf("the compact fixture lacks %s", streamSource)
+	}
+	s := &stubs{}
+	out, err := s.function().Invoke(context.Background(), compact.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.streamEvs) != 1 || len(s.queueEvs) != 0 || s.streamEvs[0].Records[0].Change.Keys["pk"].String() != "MAIL#confirm.4f1c2a9be0d3a7c6e1f20b94" {
+		t.Fatalf("stream %d, queue %d: %+v", len(s.streamEvs), len(s.queueEvs), s.streamEvs)
+	}
+	if _, ok := out.(events.DynamoDBEventResponse); !ok {
+		t.Errorf("result %T", out)
+	}
+	// An SQS batch whose body mentions the phrase is still the queue's.
+	s = &stubs{}
+	body := `{"Records":[{"messageId":"m","body":"{\"eventSource\":\"aws:dynamodb\"}","eventSource":"aws:sqs"}]}`
+	if _, err := s.function().Invoke(context.Background(), []byte(body)); err != nil || len(s.queueEvs) != 1 || len(s.streamEvs) != 0 {
+		t.Errorf("an SQS batch went to the stream handler: %v %d %d", err, len(s.queueEvs), len(s.streamEvs))
 	}
 }
