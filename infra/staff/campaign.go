@@ -23,13 +23,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/campaign"
 	"rekisteri/internal/dynamo"
+	"rekisteri/internal/events"
 	"rekisteri/internal/record"
 	"rekisteri/internal/register"
 	"rekisteri/internal/sqsqueue"
@@ -121,12 +121,12 @@ func campaignCommand(ctx context.Context, args []string, stdout io.Writer) error
 	switch c.sub {
 	case "send":
 		if c.event != "" {
-			out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(res["EventsTable"]), Key: dynamo.Key("EVENT#"+c.event, "EVENT")})
+			_, err := events.NewService(reg, db, nil, events.Tables{Events: res["EventsTable"]}, nil).Get(ctx, c.event)
+			if errors.Is(err, events.ErrNotFound) {
+				return fmt.Errorf("campaign send: no event %q (staff events list)", c.event)
+			}
 			if err != nil {
 				return err
-			}
-			if out.Item == nil {
-				return fmt.Errorf("campaign send: no event %q (staff events list)", c.event)
 			}
 		}
 		return campaignSend(ctx, c, reg, recs, db, sqsqueue.New(sqsClient, res["CampaignsQueue"]), now, stdout)

@@ -28,14 +28,6 @@ import (
 	"rekisteri/internal/token"
 )
 
-// Token purposes of this package's links.
-const (
-	// PurposeCancel is a participant's cancel link (the receipt, the reminder).
-	PurposeCancel = "event-cancel"
-	// PurposeRSVP is an invitation's link to the signup form.
-	PurposeRSVP = "rsvp"
-)
-
 // RSVPLink is a signed link, for an invitation mailed to subjectKey's
 // address, to event eventID's signup form in lang. A signup carrying it
 // counts as any other (the seats decide); when the address given is the one
@@ -43,7 +35,7 @@ const (
 func RSVPLink(base *url.URL, tokenKey []byte, eventID, subjectKey, lang string) string {
 	u, _ := url.Parse(signupURL(base, eventID, lang))
 	q := u.Query()
-	q.Set("rsvp", token.Sign(tokenKey, token.Claims{Purpose: PurposeRSVP, ID: eventID, Subject: subjectKey}))
+	q.Set("rsvp", token.Sign(tokenKey, token.Claims{Purpose: token.RSVP, ID: eventID, Subject: subjectKey}))
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -77,7 +69,7 @@ func (s *Service) Register(ctx context.Context, ev Event, in Signup) (Outcome, e
 	sk := subject.EmailKey(keys.Subject, in.Email)
 	source, invited := "form", false
 	if in.RSVP != "" {
-		c, err := token.Verify(keys.Token, in.RSVP, PurposeRSVP, now)
+		c, err := token.Verify(keys.Token, in.RSVP, token.RSVP, now)
 		if err != nil || c.ID != ev.ID {
 			return Outcome{}, ErrLinkInvalid
 		}
@@ -171,7 +163,7 @@ func (s *Service) job(now time.Time, id string, ev Event, p Participant, tmpl st
 
 // cancelLink works until the event begins.
 func (s *Service) cancelLink(keys keyring.Keys, ev Event, p Participant) string {
-	tok := token.Sign(keys.Token, token.Claims{Purpose: PurposeCancel, ID: ev.ID, Subject: p.SubjectKey, Expires: startOf(ev).Unix()})
+	tok := token.Sign(keys.Token, token.Claims{Purpose: token.EventCancel, ID: ev.ID, Subject: p.SubjectKey, Expires: startOf(ev).Unix()})
 	return token.Link(s.baseURL, "/events/cancel", tok, p.Lang)
 }
 
@@ -181,7 +173,7 @@ func (s *Service) FromCancelLink(ctx context.Context, tok string) (Event, Partic
 	if err != nil {
 		return Event{}, Participant{}, err
 	}
-	c, err := token.Verify(keys.Token, tok, PurposeCancel, s.now())
+	c, err := token.Verify(keys.Token, tok, token.EventCancel, s.now())
 	switch {
 	case errors.Is(err, token.ErrExpired):
 		return Event{}, Participant{}, ErrLinkExpired

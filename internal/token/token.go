@@ -27,6 +27,10 @@ const (
 	Activity = "activity"
 	// Keep is a re-permission mail's answer: "keep me on the list".
 	Keep = "keep"
+	// EventCancel is an event participant's cancel link (receipt, reminder).
+	EventCancel = "event-cancel"
+	// RSVP is an invitation's signed link to an event's signup form.
+	RSVP = "rsvp"
 )
 
 // Errors of Verify; callers tell the person what to do for each.
