@@ -8,33 +8,26 @@ package booking
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"rekisteri/internal/audit"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/errlog"
 	"rekisteri/internal/fieldcrypt"
-	"rekisteri/internal/helsinki"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/mailbudget"
 	seam "rekisteri/internal/record"
 	"rekisteri/internal/register"
 	"rekisteri/internal/subject"
-	"rekisteri/internal/token"
 )
 
 // Booking statuses.
@@ -338,138 +331,6 @@ func (s *Service) transact(ctx context.Context, tx []types.TransactWriteItem) er
 		}
 		time.Sleep(time.Duration(10+mrand.IntN(40)) * time.Millisecond)
 	}
-}
-
-// job is a mail about booking rec, with the booking's details as parameters.
-func (s *Service) job(now time.Time, id string, rec record, tmpl, to, lang string, extra map[string]string) (mail.Job, error) {
-	res, _ := s.reg.Resource(rec.Resource)
-	hetu := "ei annettu"
-	if rec.HetuGiven {
-		hetu = "annettu (salattu; näkyy vain laskutusaineistossa)"
-	}
-	params := map[string]string{
-		"reference": rec.Reference, "resource": res.Name.In(lang), "date": rec.Date, "start": rec.Start, "end": rec.End,
-		"participants": strconv.Itoa(rec.Participants), "name": rec.FirstName + " " + rec.LastName, "email": rec.Email,
-		"phone": rec.Phone, "organisation": rec.Organisation, "businessId": rec.BusinessID, "payment": rec.Payment,
-		"address": strings.TrimSpace(rec.Street + ", " + rec.Postcode + " " + rec.City), "hetu": hetu, "notes": rec.Notes,
-		"reason": rec.DeclineReason, "privacyURL": s.privacyURL(lang),
-	}
-	if rec.Street == "" {
-		params["address"] = ""
-	}
-	for k, v := range extra {
-		params[k] = v
-	}
-	return mail.NewJob(now, id, rec.SubjectKey, to, tmpl, lang, params)
-}
-
-// notify prepares, for one transaction, a mail about rec and an audit entry
-// of event: the two things every decision and cancellation writes.
-func (s *Service) notify(now time.Time, rec record, tmpl, to, lang, event string, extra map[string]string) ([]types.TransactWriteItem, error) {
-	id := strings.TrimPrefix(tmpl, "booking-") + "." + rec.Reference
-	job, err := s.job(now, id, rec, tmpl, to, lang, extra)
-	if err != nil {
-		return nil, err
-	}
-	jp, err := mail.Put(s.recs, job)
-	if err != nil {
-		return nil, err
-	}
-	a, err := audit.Put(s.recs, now, audit.Entry{Event: event, Ref: rec.Reference, SubjectKey: rec.SubjectKey})
-	if err != nil {
-		return nil, err
-	}
-	return []types.TransactWriteItem{jp, a}, nil
-}
-
-func (s *Service) link(path, tok, lang string) string { return token.Link(s.baseURL, path, tok, lang) }
-
-func (s *Service) privacyURL(lang string) string { return s.reg.NoticeURL(s.baseURL, lang) }
-
-// decisionLink is staff's Accept/Decline link; it works until the booked day ends.
-func (s *Service) decisionLink(keys keyring.Keys, rec record) string {
-	exp := s.dayStart(rec.Date).Add(24 * time.Hour)
-	return s.link("/bookings/decision", token.Sign(keys.Token, token.Claims{Purpose: token.Decide, ID: rec.Reference, Expires: exp.Unix()}), "fi")
-}
-
-// cancelLink is the customer's; cancelling is possible until the booked day begins.
-func (s *Service) cancelLink(keys keyring.Keys, rec record) string {
-	return s.link("/bookings/cancel", token.Sign(keys.Token, token.Claims{Purpose: token.Cancel, ID: rec.Reference, Expires: s.dayStart(rec.Date).Unix()}), rec.Lang)
-}
-
-// dayStart is midnight in Finland at the start of date.
-func (s *Service) dayStart(date string) time.Time {
-	d, _ := time.Parse("2006-01-02", date)
-	// Finland is UTC+2 or +3; the offset of noon that day tells which.
-	offset := helsinki.Local(d.Add(12 * time.Hour)).Sub(d.Add(12 * time.Hour))
-	return d.Add(-offset)
-}
-
-func (s *Service) verify(ctx context.Context, tok, purpose string) (token.Claims, keyring.Keys, error) {
-	keys, err := s.keys.Keys(ctx)
-	if err != nil {
-		return token.Claims{}, keys, err
-	}
-	c, err := token.Verify(keys.Token, tok, purpose, s.now())
-	switch {
-	case errors.Is(err, token.ErrExpired):
-		return c, keys, ErrLinkExpired
-	case err != nil:
-		return c, keys, ErrLinkInvalid
-	}
-	return c, keys, nil
-}
-
-// fromLink verifies a link's token and reads the booking it names.
-func (s *Service) fromLink(ctx context.Context, tok, purpose string) (record, keyring.Keys, error) {
-	c, keys, err := s.verify(ctx, tok, purpose)
-	if err != nil {
-		return record{}, keys, err
-	}
-	rec, err := s.get(ctx, c.ID)
-	return rec, keys, err
-}
-
-// Lookup returns the booking a link's token names, for its page.
-func (s *Service) Lookup(ctx context.Context, tok, purpose string) (View, error) {
-	rec, _, err := s.fromLink(ctx, tok, purpose)
-	if err != nil {
-		return View{}, err
-	}
-	return s.view(rec), nil
-}
-
-// View is what a page may show of a booking: never the identity code.
-type View struct {
-	Reference, Resource, Date, Start, End, Status, Name, Email, Phone string
-	Organisation, BusinessID, Payment, Address, Notes, DeclineReason  string
-	Participants                                                      int
-	HetuGiven                                                         bool
-}
-
-func (s *Service) view(rec record) View {
-	res, _ := s.reg.Resource(rec.Resource)
-	addr := ""
-	if rec.Street != "" {
-		addr = rec.Street + ", " + rec.Postcode + " " + rec.City
-	}
-	return View{Reference: rec.Reference, Resource: res.Name.In("fi"), Date: rec.Date, Start: rec.Start, End: rec.End,
-		Status: rec.Status, Name: rec.FirstName + " " + rec.LastName, Email: rec.Email, Phone: rec.Phone,
-		Organisation: rec.Organisation, BusinessID: rec.BusinessID, Payment: rec.Payment, Address: addr, Notes: rec.Notes,
-		DeclineReason: rec.DeclineReason, Participants: rec.Participants, HetuGiven: rec.HetuGiven}
-}
-
-func (s *Service) get(ctx context.Context, ref string) (record, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.tables.Bookings), Key: dynamo.Key(bookingPK(ref), bookingSK), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return record{}, fmt.Errorf("read booking %s: %w", ref, err)
-	}
-	if out.Item == nil {
-		return record{}, ErrNotFound
-	}
-	var rec record
-	err = attributevalue.UnmarshalMap(out.Item, &rec)
-	return rec, err
 }
 
 func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
