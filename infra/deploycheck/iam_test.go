@@ -70,6 +70,9 @@ var linkedNotRun = map[string]map[string]string{
 	"RetentionFunction": {
 		"dynamodb:BatchGetItem": "recordstore's whole-item reads (Items, Fetch, Held): only data-subject requests read whole records",
 	},
+	"LibraryFunction": {
+		"kms:Decrypt": "fieldcrypt.Open: the weekly transfer is not built yet (issue 11)",
+	},
 	"MailerFunction": {
 		"dynamodb:PutItem": "mail.Job's outbox write, done by the functions that queue mail",
 	},

@@ -27,6 +27,7 @@ import (
 	"rekisteri/internal/config"
 	"rekisteri/internal/events"
 	"rekisteri/internal/feedback"
+	"rekisteri/internal/library"
 	"rekisteri/internal/mailer"
 	"rekisteri/internal/newsletter"
 	"rekisteri/internal/requests"
@@ -41,6 +42,7 @@ var Constructors = map[string]awslambda.Constructor{
 	"BookingsFunction":   booking.Function,
 	"CampaignsFunction":  campaign.Function,
 	"EventsFunction":     events.Function,
+	"LibraryFunction":    library.Function,
 	"MailerFunction":     mailer.Function,
 	"RetentionFunction":  retention.Function,
 	"RequestsFunction":   requests.Function,

@@ -23,6 +23,12 @@ func EmailKey(secret []byte, email string) string {
 	return key(secret, "email", NormalizeEmail(email))
 }
 
+// HetuKey is the subject key of a personal identity code (the library's
+// patrons): the code upper-cased, as hetu.Parse gives it.
+func HetuKey(secret []byte, code string) string {
+	return key(secret, "hetu", strings.ToUpper(strings.TrimSpace(code)))
+}
+
 func key(secret []byte, namespace, value string) string {
 	h := hmac.New(sha256.New, secret)
 	h.Write([]byte(namespace))

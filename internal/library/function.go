@@ -1,0 +1,89 @@
+package library
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"rekisteri/internal/awslambda"
+	"rekisteri/internal/clock"
+	"rekisteri/internal/config"
+	"rekisteri/internal/dynamo"
+	"rekisteri/internal/fieldcrypt"
+	"rekisteri/internal/keyring"
+	"rekisteri/internal/register"
+)
+
+// Config is the library function's environment (template.yaml). REGISTER
+// is "library"; the mail outbox and the audit log are the platform's,
+// declared in PLATFORM_REGISTER (museum).
+type Config struct {
+	Register         string   `env:"REGISTER"`
+	Platform         string   `env:"PLATFORM_REGISTER"`
+	PublicBaseURL    *url.URL `env:"PUBLIC_BASE_URL"`
+	PatronsTable     string   `env:"PATRONS_TABLE"`
+	LoansTable       string   `env:"LOANS_TABLE"`
+	TransfersTable   string   `env:"TRANSFERS_TABLE"`
+	StatisticsTable  string   `env:"STATISTICS_TABLE"`
+	MailTable        string   `env:"MAIL_TABLE"`
+	AuditTable       string   `env:"AUDIT_TABLE"`
+	BookingsTable    string   `env:"BOOKINGS_TABLE"`
+	DataKeyID        string   `env:"DATA_KEY_ID"`
+	TransfersBucket  string   `env:"TRANSFERS_BUCKET"`
+	TokenKeySecret   string   `env:"TOKEN_KEY_SECRET"`
+	SubjectKeySecret string   `env:"SUBJECT_KEY_SECRET"`
+}
+
+// Function builds the library Lambda: the public pre-registration,
+// self-service and circulation routes, and the weekly transfer schedule.
+func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslambda.Function, error) {
+	var cfg Config
+	if err := config.Load(env, &cfg); err != nil {
+		return awslambda.Function{}, err
+	}
+	reg, err := register.Load(cfg.Register)
+	if err != nil {
+		return awslambda.Function{}, err
+	}
+	if reg.ID != "library" {
+		return awslambda.Function{}, fmt.Errorf("config: the library function serves REGISTER=library, not %q", reg.ID)
+	}
+	plat, err := register.Load(cfg.Platform)
+	if err != nil {
+		return awslambda.Function{}, err
+	}
+	svc, err := NewService(Deps{
+		Register: reg, Platform: plat,
+		DB:   dynamo.NewClient(awsCfg),
+		Keys: keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
+		Seal: fieldcrypt.New(kms.NewFromConfig(awsCfg), cfg.DataKeyID),
+		Tables: Tables{Patrons: cfg.PatronsTable, Loans: cfg.LoansTable, Transfers: cfg.TransfersTable,
+			Statistics: cfg.StatisticsTable, Mail: cfg.MailTable, Audit: cfg.AuditTable, Bookings: cfg.BookingsTable},
+		BaseURL: cfg.PublicBaseURL,
+		Now:     clock.From(ctx), // the local stack's movable clock; in Lambda the real one
+	})
+	if err != nil {
+		return awslambda.Function{}, err
+	}
+	return awslambda.Function{
+		HTTP: svc.Routes(),
+		Schedule: func(ctx context.Context, input json.RawMessage) error {
+			var in struct {
+				Run string `json:"run"`
+			}
+			if err := json.Unmarshal(input, &in); err != nil {
+				return fmt.Errorf("library schedule: want {\"run\":\"transfer\"}")
+			}
+			switch in.Run {
+			case "transfer":
+				return svc.runTransfer(ctx)
+			}
+			return fmt.Errorf("library schedule: unknown run %q", in.Run)
+		},
+	}, nil
+}
