@@ -81,11 +81,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "seniors" {
 		return seniorsCommand(ctx, args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "library" {
+		return libraryCommand(ctx, args[1:], stdout)
+	}
 	if len(args) > 0 && args[0] == "media" {
 		return mediaCommand(ctx, args[1:], stdout)
 	}
 	if len(args) == 0 || (args[0] != "feedback-stats" && args[0] != "invoices" && args[0] != "retention") {
-		return fmt.Errorf("usage: staff feedback-stats|invoices|requests|retention|ropa|campaign|lists [flags] (see -h of each)")
+		return fmt.Errorf("usage: staff feedback-stats|invoices|requests|retention|ropa|campaign|lists|events|seniors|media|library [flags] (see -h of each)")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	from := fs.String("from", "", "first month, YYYY-MM (default: this month)")
