@@ -31,6 +31,9 @@ const (
 	EventCancel = "event-cancel"
 	// RSVP is an invitation's signed link to an event's signup form.
 	RSVP = "rsvp"
+	// LibrarySession is a library patron's self-service session cookie
+	// (never a URL): short-lived, HttpOnly, SameSite=Strict.
+	LibrarySession = "library-session"
 )
 
 // Errors of Verify; callers tell the person what to do for each.
