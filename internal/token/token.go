@@ -34,6 +34,9 @@ const (
 	// LibrarySession is a library patron's self-service session cookie
 	// (never a URL): short-lived, HttpOnly, SameSite=Strict.
 	LibrarySession = "library-session"
+	// LibraryPIN is a patron's one-time link to set their PIN (mailed at
+	// card collection); the patron record holds its nonce until it is used.
+	LibraryPIN = "library-pin"
 )
 
 // Errors of Verify; callers tell the person what to do for each.
