@@ -55,6 +55,7 @@ func TestLibraryRecords(t *testing.T) {
 	tables := map[string]string{
 		"patron": "patrons", "guardian-link": "patrons", "preregistration": "patrons",
 		"loan": "loans", "fee": "loans", "transfer": "transfers", "usage-statistic": "statistics",
+		"circulation-event": "loans",
 	}
 	for kind, table := range tables {
 		k, ok := r.Record(kind)
@@ -78,9 +79,11 @@ func TestLibraryRecords(t *testing.T) {
 	tests := []struct{ kind, when, rule, cadence string }{
 		{"preregistration", "pending", "preregistration-uncollected", ""},
 		{"patron", "active", "patron-inactive", Yearly},
-		{"patron", "unresolved", "patron-unresolved", ""},
+		{"patron", "unresolved", "patron-unresolved", Yearly},
 		{"fee", "unpaid", "fee-unresolved", ""},
-		{"loan", "closed", "loan-closed", Yearly},
+		{"loan", "open", "loan-open", ""},
+		{"loan", "reserved", "loan-reserved", ""},
+		{"circulation-event", "received", "circulation-event", ""},
 	}
 	for _, tc := range tests {
 		if rule := r.Retention(tc.kind, tc.when); rule.ID != tc.rule || rule.Cadence != tc.cadence {
@@ -89,6 +92,15 @@ func TestLibraryRecords(t *testing.T) {
 	}
 	if p := r.Retention("preregistration", "pending").Keep; p != (Period{Months: 3}) {
 		t.Errorf("an uncollected pre-registration is kept %+v, want 3 months", p)
+	}
+	// A returned loan is deleted at once: no rule keeps a closed one.
+	for _, rule := range r.Records[slices.IndexFunc(r.Records, func(k RecordKind) bool { return k.Kind == "loan" })].Retention {
+		if !rule.Keep.IsZero() {
+			t.Errorf("loan rule %s keeps %+v: a returned loan is deleted at once", rule.ID, rule.Keep)
+		}
+	}
+	if p := r.Retention("circulation-event", "received").Keep; p != (Period{Days: 30}) {
+		t.Errorf("a circulation event id is kept %+v, want 30 days", p)
 	}
 	if p := r.Retention("patron", "active").Keep; p != (Period{Years: 3}) {
 		t.Errorf("an inactive patron is kept %+v, want 3 years", p)

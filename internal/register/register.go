@@ -288,6 +288,11 @@ type RecordKind struct {
 	Erasure Erasure `yaml:"erasure"`
 	// Objection is what an objection to direct marketing does to it.
 	Objection *Objection `yaml:"objection"`
+	// With are the kinds that go with a record of this kind: when the sweep
+	// deletes one, it deletes in the same run the records of these kinds in
+	// the same partition or with the same subject key (a patron's guardian
+	// links and reservations).
+	With []string `yaml:"with" json:",omitempty"`
 }
 
 // Rule is one retention rule: in state When, keep for Keep after the time in
@@ -305,6 +310,14 @@ type Rule struct {
 	Cadence string `yaml:"cadence"`
 	Text    Text   `yaml:"text"`
 }
+
+// ActionKeep is the action of a rule that keeps its record when it falls
+// due (an unresolved matter): the sweep counts it kept under the rule and
+// looks at it again one cadence later. Its record carries no TTL backstop.
+const ActionKeep = "keep"
+
+// Holds reports whether the rule keeps its record when it falls due.
+func (r Rule) Holds() bool { return r.Action == ActionKeep }
 
 // The cadences a rule may declare.
 const (

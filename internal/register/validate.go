@@ -114,7 +114,21 @@ func (r *Register) validate() error {
 		if err := complete(k.Name, "name of record kind "+k.Kind); err != nil {
 			return err
 		}
+		for _, w := range k.With {
+			wk, ok := r.Record(w)
+			switch {
+			case !ok:
+				return fmt.Errorf("record %s: goes with undeclared kind %q", k.Kind, w)
+			case w == k.Kind:
+				return fmt.Errorf("record %s: goes with itself", k.Kind)
+			case len(wk.With) > 0:
+				return fmt.Errorf("record %s: goes with %s, which has kinds going with it in turn", k.Kind, w)
+			}
+		}
 		for _, rule := range k.Retention {
+			if rule.Holds() && rule.Keep.IsZero() {
+				return fmt.Errorf("record %s rule %s: keeps when due, but has no period to fall due after", k.Kind, rule.ID)
+			}
 			if !rule.Keep.IsZero() && !slices.Contains(k.Attributes, rule.After) {
 				return fmt.Errorf("record %s rule %s: counts from undeclared attribute %q", k.Kind, rule.ID, rule.After)
 			}
