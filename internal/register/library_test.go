@@ -79,7 +79,7 @@ func TestLibraryRecords(t *testing.T) {
 	tests := []struct{ kind, when, rule, cadence string }{
 		{"preregistration", "pending", "preregistration-uncollected", ""},
 		{"patron", "active", "patron-inactive", Yearly},
-		{"patron", "unresolved", "patron-unresolved", ""},
+		{"patron", "unresolved", "patron-unresolved", Yearly},
 		{"fee", "unpaid", "fee-unresolved", ""},
 		{"loan", "open", "loan-open", ""},
 		{"loan", "reserved", "loan-reserved", ""},
