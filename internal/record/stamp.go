@@ -82,7 +82,9 @@ func (c *Catalogue) Stamp(kind, state string, item map[string]types.AttributeVal
 	r := dynamo.Expires(rule.Due(rule.Keep.From(base)), pk.Value)
 	item[AttrExpiresAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(r.ExpiresAt, 10)}
 	item[AttrExpiryBucket] = &types.AttributeValueMemberS{Value: r.ExpiryBucket}
-	item[AttrPurgeAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(r.PurgeAt, 10)}
+	if !rule.Holds() { // a record its rule keeps when due is no TTL's to delete
+		item[AttrPurgeAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(r.PurgeAt, 10)}
+	}
 	item[AttrExpiryRule] = &types.AttributeValueMemberS{Value: rule.ID}
 	return nil
 }
@@ -119,6 +121,17 @@ func (c *Catalogue) Enter(kind, state, pk string, at map[string]time.Time) (Chan
 		return Change{}, fmt.Errorf("record: %s rule %s counts from %s, which entering %q does not give", kind, rule.ID, rule.After, state)
 	}
 	r := dynamo.Expires(rule.Due(rule.Keep.From(base)), pk)
+	if rule.Holds() { // kept when due: no TTL backstop
+		return Change{
+			set:    AttrExpiresAt + " = " + valExpiresAt + ", " + AttrExpiryBucket + " = " + valExpiryBucket + ", " + AttrExpiryRule + " = " + valExpiryRule,
+			remove: AttrPurgeAt,
+			values: map[string]types.AttributeValue{
+				valExpiresAt:    &types.AttributeValueMemberN{Value: strconv.FormatInt(r.ExpiresAt, 10)},
+				valExpiryBucket: &types.AttributeValueMemberS{Value: r.ExpiryBucket},
+				valExpiryRule:   &types.AttributeValueMemberS{Value: rule.ID},
+			},
+		}, nil
+	}
 	return Change{
 		set: AttrExpiresAt + " = " + valExpiresAt + ", " + AttrExpiryBucket + " = " + valExpiryBucket + ", " +
 			AttrPurgeAt + " = " + valPurgeAt + ", " + AttrExpiryRule + " = " + valExpiryRule,

@@ -23,9 +23,12 @@ import (
 )
 
 // Config is the retention function's environment (template.yaml); the
-// tables come from record.FromEnv (every declared one).
+// tables come from record.FromEnv (every declared one). A register that
+// declares no audit table of its own (the libraries') names the platform's
+// register, whose audit table (AUDIT_TABLE) keeps its sweep's ledger.
 type Config struct {
 	Register string `env:"REGISTER"`
+	Platform string `env:"PLATFORM_REGISTER,optional"`
 	QueueURL string `env:"RETENTION_QUEUE_URL"`
 	// Budget is how long one invocation sweeps when it has no deadline (the
 	// local stack); in Lambda the deadline decides. A Go duration ("90s").
@@ -49,7 +52,7 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	}
 	now := clock.From(ctx) // the local stack's movable clock; in Lambda the real one
 	db := dynamo.NewClient(awsCfg)
-	ledger, err := NewLedger(db, cat, now)
+	ledger, err := ledgerOf(db, reg, cat, cfg.Platform, env, now)
 	if err != nil {
 		return awslambda.Function{}, err
 	}
@@ -88,6 +91,23 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 			}), nil
 		},
 	}, nil
+}
+
+// ledgerOf is the ledger of reg's sweep: in its own audit table, or, with
+// platform named, in the platform register's (its AUDIT_TABLE).
+func ledgerOf(db DB, reg *register.Register, cat *record.Catalogue, platform string, env config.Lookup, now func() time.Time) (*TableLedger, error) {
+	if platform == "" || platform == reg.ID {
+		return NewLedger(db, cat, now)
+	}
+	plat, err := register.Load(platform)
+	if err != nil {
+		return nil, err
+	}
+	audit, err := record.FromEnv(plat, env, false)
+	if err != nil {
+		return nil, err
+	}
+	return LedgerFor(db, audit, reg.ID, now)
 }
 
 func log(ctx context.Context, rep Report) {

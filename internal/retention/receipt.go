@@ -22,14 +22,20 @@ type Receipt struct {
 	At       time.Time // when the run finished
 }
 
-func (r Receipt) item() map[string]types.AttributeValue {
+func (r Receipt) item(pk string) map[string]types.AttributeValue {
 	item := map[string]types.AttributeValue{
-		record.AttrPK: s(ReceiptPK), record.AttrSK: s(r.RunID + "#" + r.Rule),
+		record.AttrPK: s(pk), record.AttrSK: s(r.RunID + "#" + r.Rule),
 		"runId": s(r.RunID), "rule": s(r.Rule),
 		"deleted": n(int64(r.Deleted)), "anonymised": n(int64(r.Anonymised)),
 		"skippedRestricted": n(int64(r.SkippedRestricted)), "errors": n(int64(r.Errors)),
 		"durationMs": n(r.Duration.Milliseconds()),
 		"cursor":     s(r.Cursor.UTC().Format(time.RFC3339)), "at": s(r.At.UTC().Format(time.RFC3339)),
+	}
+	if r.Kept > 0 { // only a rule that keeps its records when due counts these
+		item["kept"] = n(int64(r.Kept))
+	}
+	if r.With > 0 {
+		item["with"] = n(int64(r.With))
 	}
 	if r.FirstDue > 0 {
 		item["firstDue"] = s(time.Unix(r.FirstDue, 0).UTC().Format(time.RFC3339))
@@ -43,6 +49,7 @@ func ReceiptOf(item map[string]types.AttributeValue) Receipt {
 	r := Receipt{RunID: getS(item, "runId"), Rule: getS(item, "rule"), Count: Count{
 		Deleted: int(getN(item, "deleted")), Anonymised: int(getN(item, "anonymised")),
 		SkippedRestricted: int(getN(item, "skippedRestricted")), Errors: int(getN(item, "errors")),
+		Kept: int(getN(item, "kept")), With: int(getN(item, "with")),
 	}, Duration: time.Duration(getN(item, "durationMs")) * time.Millisecond}
 	parse := func(name string) time.Time { t, _ := time.Parse(time.RFC3339, getS(item, name)); return t }
 	r.Cursor, r.At = parse("cursor"), parse("at")
@@ -77,14 +84,9 @@ func (r Report) Write(w io.Writer) {
 	}
 	sort.Strings(ids)
 	fmt.Fprintf(w, "run %s up to %s (%s)\n", r.RunID, r.Cursor.UTC().Format(time.RFC3339), state(r))
-	fmt.Fprintf(w, "%-26s %8s %10s %10s %6s  %s\n", "rule", "deleted", "anonymised", "restricted", "errors", "due")
+	fmt.Fprintln(w, CountHeader())
 	for _, id := range ids {
-		c := r.Rules[id]
-		due := "-"
-		if c.FirstDue > 0 {
-			due = time.Unix(c.FirstDue, 0).UTC().Format("2006-01-02") + " … " + time.Unix(c.LastDue, 0).UTC().Format("2006-01-02")
-		}
-		fmt.Fprintf(w, "%-26s %8d %10d %10d %6d  %s\n", id, c.Deleted, c.Anonymised, c.SkippedRestricted, c.Errors, due)
+		fmt.Fprintln(w, CountLine(id, *r.Rules[id]))
 	}
 	fmt.Fprintf(w, "%s: %d items, %d pages read, %d batch writes\n", verb, r.Read, r.Pages, r.Batches)
 }
@@ -99,4 +101,21 @@ func state(r Report) string {
 		return "done"
 	}
 	return "stopped"
+}
+
+// CountHeader and CountLine are the table a run's counts are printed in,
+// a rule a line: deleted (with: the records that went with them),
+// anonymised, kept because restricted (Art. 18) or by the rule (kept: an
+// unresolved matter), errors, and the span of due times.
+func CountHeader() string {
+	return fmt.Sprintf("%-26s %8s %6s %10s %10s %6s %6s  %s", "rule", "deleted", "with", "anonymised", "restricted", "kept", "errors", "due")
+}
+
+// CountLine is one rule's line under CountHeader.
+func CountLine(rule string, c Count) string {
+	due := "-"
+	if c.FirstDue > 0 {
+		due = time.Unix(c.FirstDue, 0).UTC().Format("2006-01-02") + " … " + time.Unix(c.LastDue, 0).UTC().Format("2006-01-02")
+	}
+	return fmt.Sprintf("%-26s %8d %6d %10d %10d %6d %6d  %s", rule, c.Deleted, c.With, c.Anonymised, c.SkippedRestricted, c.Kept, c.Errors, due)
 }

@@ -13,6 +13,7 @@ import (
 const (
 	ActionDelete    = "delete"
 	ActionAnonymise = "anonymise" // "anonymise:attr,attr": remove those attributes, keep the item
+	ActionKeep      = register.ActionKeep
 )
 
 // ruleOf is one declared rule the sweep enforces: where its items live and
@@ -20,7 +21,9 @@ const (
 type ruleOf struct {
 	register.Rule
 	Kind, Table string
-	Anonymise   []string // the attributes to remove; nil: delete the item
+	Anonymise   []string // the attributes to remove; nil: delete the item (or keep it, Holds)
+	// With are the kinds deleted with an item of Kind, by table.
+	With map[string][]string
 }
 
 // Rules are the declared rules with a keep period — the ones a sweep
@@ -50,6 +53,13 @@ func Rules(reg *register.Register) (map[string]ruleOf, error) {
 				}
 			}
 			ro.Anonymise = attrs
+			for _, w := range k.With {
+				wk, _ := reg.Record(w)
+				if ro.With == nil {
+					ro.With = map[string][]string{}
+				}
+				ro.With[wk.Table] = append(ro.With[wk.Table], w)
+			}
 			out[r.ID] = ro
 		}
 	}
@@ -60,6 +70,11 @@ func Rules(reg *register.Register) (map[string]ruleOf, error) {
 func parseAction(action string) ([]string, error) {
 	name, list, _ := strings.Cut(action, ":")
 	switch strings.TrimSpace(name) {
+	case ActionKeep:
+		if list != "" {
+			return nil, fmt.Errorf("action %q: keep takes no attributes", action)
+		}
+		return nil, nil
 	case ActionDelete:
 		if list != "" {
 			return nil, fmt.Errorf("action %q: delete takes no attributes", action)
@@ -77,5 +92,5 @@ func parseAction(action string) ([]string, error) {
 		}
 		return attrs, nil
 	}
-	return nil, fmt.Errorf("unknown action %q (want delete or anonymise:attributes)", action)
+	return nil, fmt.Errorf("unknown action %q (want delete, keep or anonymise:attributes)", action)
 }

@@ -22,10 +22,24 @@ const (
 	KindReceipt = "retention-receipt"
 	// StatePK/StateSK is the one state item; receipts share ReceiptPK, one
 	// item per run and rule, sk = run id + "#" + rule (run ids sort by time).
+	// These are the museum's; another register's sweep keeps its own
+	// (LedgerKeys), beside them in the same audit table.
 	StatePK   = "RETENTION"
 	StateSK   = "STATE"
 	ReceiptPK = "RETENTION#RECEIPT"
 )
+
+// PlatformRegister is the register whose audit table holds every sweep's
+// ledger: the museum's keys are StatePK and ReceiptPK as they always were.
+const PlatformRegister = "museum"
+
+// LedgerKeys are the partitions of register's sweep state and receipts.
+func LedgerKeys(register string) (statePK, receiptPK string) {
+	if register == PlatformRegister {
+		return StatePK, ReceiptPK
+	}
+	return StatePK + "#" + register, ReceiptPK + "#" + register
+}
 
 // State is what the sweep keeps between runs and invocations.
 type State struct {
@@ -60,22 +74,31 @@ type Progress struct {
 	Page  map[string]string `json:"page,omitempty"` // attribute → "S:value" / "N:value"
 }
 
-// Pending is one counted item still to be acted on.
+// Pending is one counted item still to be acted on: deleted (or
+// anonymised, as its rule says), or, kept by its rule, re-dated from
+// Expires to Until.
 type Pending struct {
-	Table string `json:"t"`
-	PK    string `json:"p"`
-	SK    string `json:"s"`
-	Rule  string `json:"r"`
+	Table   string `json:"t"`
+	PK      string `json:"p"`
+	SK      string `json:"s"`
+	Rule    string `json:"r"`
+	Expires int64  `json:"x,omitempty"`
+	Until   int64  `json:"u,omitempty"`
 }
 
 // Count is what a run did, or would do, under one rule.
 type Count struct {
-	Deleted           int   `json:"deleted"`
-	Anonymised        int   `json:"anonymised"`
-	SkippedRestricted int   `json:"skippedRestricted"`
-	Errors            int   `json:"errors"` // items the declaration has no such rule for: left alone
-	FirstDue          int64 `json:"firstDue,omitempty"`
-	LastDue           int64 `json:"lastDue,omitempty"`
+	Deleted           int `json:"deleted"`
+	Anonymised        int `json:"anonymised"`
+	SkippedRestricted int `json:"skippedRestricted"`
+	// Kept are due items their rule keeps (action keep: an unresolved
+	// matter), looked at again one cadence later.
+	Kept int `json:"kept,omitempty"`
+	// With are the records deleted with the due ones (their kind's with).
+	With     int   `json:"with,omitempty"`
+	Errors   int   `json:"errors"` // items the declaration has no such rule for: left alone
+	FirstDue int64 `json:"firstDue,omitempty"`
+	LastDue  int64 `json:"lastDue,omitempty"`
 }
 
 func (c *Count) due(at int64) {
@@ -107,20 +130,31 @@ type DB interface {
 
 // TableLedger keeps the ledger in the audit table.
 type TableLedger struct {
-	db    DB
-	cat   *record.Catalogue
-	table string
-	now   func() time.Time
+	db                 DB
+	cat                *record.Catalogue
+	table              string
+	statePK, receiptPK string
+	now                func() time.Time
 }
 
-// NewLedger is the ledger in cat's audit table.
+// NewLedger is the ledger of cat's register in cat's audit table.
 func NewLedger(db DB, cat *record.Catalogue, now func() time.Time) (*TableLedger, error) {
+	return LedgerFor(db, cat, cat.Register().ID, now)
+}
+
+// LedgerFor is the ledger of register's sweep in the audit table of cat
+// (the platform's, for a register that declares no audit table of its own).
+func LedgerFor(db DB, cat *record.Catalogue, register string, now func() time.Time) (*TableLedger, error) {
 	table, err := cat.TableOf(KindState)
 	if err != nil {
 		return nil, err
 	}
-	return &TableLedger{db: db, cat: cat, table: table, now: now}, nil
+	statePK, receiptPK := LedgerKeys(register)
+	return &TableLedger{db: db, cat: cat, table: table, statePK: statePK, receiptPK: receiptPK, now: now}, nil
 }
+
+// ReceiptPK is the partition of this ledger's receipts.
+func (l *TableLedger) ReceiptPK() string { return l.receiptPK }
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 func n(v int64) types.AttributeValue {
@@ -144,7 +178,7 @@ func getN(item map[string]types.AttributeValue, name string) int64 {
 
 // Load reads the state (a fresh one before the first run).
 func (l *TableLedger) Load(ctx context.Context) (State, error) {
-	out, err := l.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(l.table), Key: dynamo.Key(StatePK, StateSK), ConsistentRead: aws.Bool(true)})
+	out, err := l.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(l.table), Key: dynamo.Key(l.statePK, StateSK), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return State{}, fmt.Errorf("retention state: %w", err)
 	}
@@ -179,7 +213,7 @@ func (l *TableLedger) Load(ctx context.Context) (State, error) {
 func (l *TableLedger) Save(ctx context.Context, st *State) error {
 	cursors, _ := json.Marshal(st.Cursors)
 	item := map[string]types.AttributeValue{
-		record.AttrPK: s(StatePK), record.AttrSK: s(StateSK),
+		record.AttrPK: s(l.statePK), record.AttrSK: s(StateSK),
 		"cursors": s(string(cursors)), "version": n(st.Version + 1), "at": s(l.now().UTC().Format(time.RFC3339)),
 	}
 	if r := st.Run; r != nil {
@@ -215,7 +249,7 @@ func (l *TableLedger) Save(ctx context.Context, st *State) error {
 // keys again when it is resumed after writing them).
 func (l *TableLedger) Receipts(ctx context.Context, rs []Receipt) error {
 	for _, r := range rs {
-		item := r.item()
+		item := r.item(l.receiptPK)
 		if err := l.cat.Stamp(KindReceipt, "any", item); err != nil {
 			return err
 		}

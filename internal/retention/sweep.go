@@ -31,6 +31,10 @@ type Store interface {
 	Due(ctx context.Context, declared, bucket string, after, upTo int64, start map[string]types.AttributeValue, limit int32) (recordstore.DuePage, error)
 	Delete(ctx context.Context, declared string, keys []recordstore.Key) (int, error)
 	Anonymise(ctx context.Context, declared string, k recordstore.Key, attrs []string) (bool, error)
+	// Related are the items of kinds in declared that go with k, an item of table of.
+	Related(ctx context.Context, of string, k recordstore.Key, declared string, kinds []string) ([]recordstore.Key, error)
+	// Redate moves a kept item's expiry from `from` to until.
+	Redate(ctx context.Context, declared string, k recordstore.Key, from int64, until time.Time) (bool, error)
 }
 
 // Queue carries a run on to the next invocation.
@@ -211,7 +215,9 @@ func (w *walk) table(ctx context.Context, table string) (more bool, err error) {
 				w.pages++
 				w.rep.Pages++
 				w.rep.Read += len(page.Items)
-				w.count(table, page.Items)
+				if err := w.with(ctx, table, w.count(table, page.Items)); err != nil {
+					return false, err
+				}
 				p.Page = encodePage(page.Next)
 				if len(page.Items) > 0 || page.Next != nil {
 					if err := w.save(ctx); err != nil {
@@ -241,8 +247,9 @@ func (w *walk) table(ctx context.Context, table string) (more bool, err error) {
 func dayOf(unix int64) int64 { return unix - ((unix%86400)+86400)%86400 }
 
 // count decides each due item's fate, counts it under its rule and queues
-// what to do as pending.
-func (w *walk) count(table string, items []recordstore.Key) {
+// what to do as pending; it returns the items to delete that have kinds
+// going with them.
+func (w *walk) count(table string, items []recordstore.Key) (withOthers []recordstore.Key) {
 	r := w.run()
 	for _, k := range items {
 		rule, ok := w.s.rules[k.Rule]
@@ -262,14 +269,21 @@ func (w *walk) count(table string, items []recordstore.Key) {
 			slog.Warn("retention: a due item names no declared rule of its kind", "table", table, "rule", k.Rule, "kind", k.Kind)
 		case k.Restricted && !w.keptUnderException(k):
 			c.SkippedRestricted++
+		case rule.Holds():
+			c.Kept++ // an unresolved matter: looked at again one cadence on
+			r.Pending = append(r.Pending, Pending{Table: table, PK: k.PK, SK: k.SK, Rule: k.Rule, Expires: k.ExpiresAt, Until: nextLook(rule.Rule, r.UpTo)})
 		case rule.Anonymise != nil:
 			c.Anonymised++
 			r.Pending = append(r.Pending, Pending{Table: table, PK: k.PK, SK: k.SK, Rule: k.Rule})
 		default:
 			c.Deleted++
 			r.Pending = append(r.Pending, Pending{Table: table, PK: k.PK, SK: k.SK, Rule: k.Rule})
+			if len(rule.With) > 0 {
+				withOthers = append(withOthers, k)
+			}
 		}
 	}
+	return withOthers
 }
 
 // keptUnderException reports whether a restricted item is restricted only
@@ -300,6 +314,12 @@ func (w *walk) flush(ctx context.Context) error {
 	var order []string
 	for _, p := range r.Pending {
 		k := recordstore.Key{PK: p.PK, SK: p.SK, Rule: p.Rule}
+		if p.Until != 0 {
+			if _, err := w.s.store.Redate(ctx, p.Table, k, p.Expires, time.Unix(p.Until, 0)); err != nil {
+				return err
+			}
+			continue
+		}
 		if rule := w.s.rules[p.Rule]; rule.Anonymise != nil {
 			if _, err := w.s.store.Anonymise(ctx, p.Table, k, rule.Anonymise); err != nil {
 				return err

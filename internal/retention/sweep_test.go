@@ -29,6 +29,8 @@ type fakeStore struct {
 	dueCalls   int
 	failDelete int // the nth Delete call fails (1-based; 0: never)
 	deletes    int
+	every      map[string][]fakeRecord // table → every stored item, for Related (library_test.go)
+	redated    []string
 }
 
 func newFakeStore() *fakeStore {
