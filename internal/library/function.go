@@ -17,6 +17,7 @@ import (
 	"rekisteri/internal/fieldcrypt"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/register"
+	"rekisteri/internal/s3exports"
 )
 
 // Config is the library function's environment (template.yaml). REGISTER
@@ -57,11 +58,14 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	if err != nil {
 		return awslambda.Function{}, err
 	}
+	fields := fieldcrypt.New(kms.NewFromConfig(awsCfg), cfg.DataKeyID)
 	svc, err := NewService(Deps{
 		Register: reg, Platform: plat,
-		DB:   dynamo.NewClient(awsCfg),
-		Keys: keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
-		Seal: fieldcrypt.New(kms.NewFromConfig(awsCfg), cfg.DataKeyID),
+		DB:    dynamo.NewClient(awsCfg),
+		Keys:  keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
+		Seal:  fields,
+		Open:  fields, // only the weekly transfer opens identity codes
+		Files: s3exports.New(awsCfg, cfg.TransfersBucket),
 		Tables: Tables{Patrons: cfg.PatronsTable, Loans: cfg.LoansTable, Transfers: cfg.TransfersTable,
 			Statistics: cfg.StatisticsTable, Mail: cfg.MailTable, Audit: cfg.AuditTable, Bookings: cfg.BookingsTable},
 		BaseURL: cfg.PublicBaseURL,

@@ -130,6 +130,8 @@ type Service struct {
 	db       dynamoAPI
 	keys     keySource
 	seal     sealer
+	open     opener    // the transfer's (transfer.go)
+	files    fileStore // the transfers bucket
 	tables   Tables
 	baseURL  *url.URL
 	recs     *seam.Catalogue // the library's tables
@@ -143,6 +145,8 @@ type Deps struct {
 	DB                 dynamoAPI
 	Keys               keySource
 	Seal               sealer
+	Open               opener    // only the weekly transfer opens identity codes
+	Files              fileStore // the transfers bucket
 	Tables             Tables
 	BaseURL            *url.URL
 	Now                func() time.Time
@@ -165,7 +169,7 @@ func NewService(d Deps) (*Service, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{reg: d.Register, platform: d.Platform, db: d.DB, keys: d.Keys, seal: d.Seal, tables: d.Tables,
+	return &Service{reg: d.Register, platform: d.Platform, db: d.DB, keys: d.Keys, seal: d.Seal, open: d.Open, files: d.Files, tables: d.Tables,
 		baseURL: d.BaseURL, recs: recs, plat: plat, now: now}, nil
 }
 
