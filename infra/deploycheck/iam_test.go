@@ -71,7 +71,8 @@ var linkedNotRun = map[string]map[string]string{
 		"dynamodb:BatchGetItem": "recordstore's whole-item reads (Items, Fetch, Held): only data-subject requests read whole records",
 	},
 	"LibraryFunction": {
-		"kms:Decrypt": "fieldcrypt.Open: the weekly transfer is not built yet (issue 11)",
+		"s3:GetObject":    "s3exports.Link: the weekly transfer only puts its files; the agency collects them under its own access",
+		"s3:DeleteObject": "s3exports.Delete: the transfers bucket's lifecycle rule deletes the files (30 days)",
 	},
 	"MailerFunction": {
 		"dynamodb:PutItem": "mail.Job's outbox write, done by the functions that queue mail",

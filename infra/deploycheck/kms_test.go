@@ -1,6 +1,7 @@
 package deploycheck
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -18,8 +19,10 @@ func readTemplate(t *testing.T) *Template {
 // TestIdentityCodesOpenOnlyForInvoicing reads the key policy of the key the
 // bookings function seals identity codes with and asks, for every KMS action
 // that could hand someone the plaintext of an existing identity-code data
-// key, whether any principal but InvoicingPrincipalArn could do it — assuming
-// the worst of IAM: every principal of the account holds kms:* on the key.
+// key, whether any principal but InvoicingPrincipalArn and the library
+// function's role (the weekly collection-agency transfer, and only the
+// patrons table's codes) could do it — assuming the worst of IAM: every
+// principal of the account holds kms:* on the key.
 func TestIdentityCodesOpenOnlyForInvoicing(t *testing.T) {
 	tmpl := readTemplate(t)
 	keyRef := Map(Map(Map(tmpl.Resources["BookingsFunction"].Properties["Environment"])["Variables"])["DATA_KEY_ID"])
@@ -30,7 +33,17 @@ func TestIdentityCodesOpenOnlyForInvoicing(t *testing.T) {
 	}
 	policy := Map(key.Properties["KeyPolicy"])
 	invoicing := "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/eu-north-1/AWSReservedSSO_Invoicing_0123456789abcdef"
-	res := Resolver{Params: map[string]string{"AWS::Partition": "aws", "AWS::AccountId": account, "AWS::Region": "eu-north-1", "InvoicingPrincipalArn": invoicing}}
+	res := Resolver{Params: map[string]string{"AWS::Partition": "aws", "AWS::AccountId": account, "AWS::Region": "eu-north-1", "AWS::StackName": "rekisteri", "InvoicingPrincipalArn": invoicing}}
+	// The library function's role as IAM names it: the template's path, a
+	// name CloudFormation makes up.
+	if Str(Map(Map(Map(tmpl.Resources["LibraryFunction"].Properties["Environment"])["Variables"])["DATA_KEY_ID"])["Ref"]) != keyName {
+		t.Fatalf("LibraryFunction's DATA_KEY_ID is not %s", keyName)
+	}
+	path := res.Resolve(tmpl.Resources["LibraryFunction"].Properties["RolePath"])
+	if !strings.HasPrefix(path, "/rekisteri/") || !strings.HasSuffix(path, "/") {
+		t.Fatalf("LibraryFunction's RolePath resolves to %q: want a path of this stack's own", path)
+	}
+	library := "arn:aws:iam::" + account + ":role" + path + "rekisteri-LibraryFunctionRole-ABC"
 
 	others := []string{
 		"arn:aws:iam::" + account + ":root",
@@ -39,6 +52,11 @@ func TestIdentityCodesOpenOnlyForInvoicing(t *testing.T) {
 		"arn:aws:iam::" + account + ":user/ops",
 		"arn:aws:iam::999988887777:role/OtherAccount",
 		"dynamodb.amazonaws.com",
+		// The library role's name without its path, another stack's library
+		// role, and a role of the same name in another account.
+		"arn:aws:iam::" + account + ":role/rekisteri-LibraryFunctionRole-ABC",
+		"arn:aws:iam::" + account + ":role/staging/library/staging-LibraryFunctionRole-ABC",
+		"arn:aws:iam::999988887777:role" + path + "rekisteri-LibraryFunctionRole-ABC",
 	}
 	hetu := func(p string, extra map[string]string) map[string]string {
 		c := map[string]string{
@@ -116,6 +134,30 @@ func TestIdentityCodesOpenOnlyForInvoicing(t *testing.T) {
 				}
 			})
 		}
+		// The library function's role: no booking's identity code, nor any
+		// other table's, and nothing but a Decrypt of a patron's.
+		for _, table := range []string{"bookings", "transfers", "patrons"} {
+			if table == "patrons" && a.action == "kms:Decrypt" {
+				continue // the one thing the role may do (asserted below)
+			}
+			ctx := a.context(library)
+			if _, ok := ctx["kms:EncryptionContext:table"]; ok {
+				ctx["kms:EncryptionContext:table"] = table
+			}
+			t.Run(a.name+"/library role/"+table, func(t *testing.T) {
+				ok, err := KeyPolicyAllows(policy, Request{Principal: library, Action: a.action, Context: ctx}, account, res)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok {
+					t.Errorf("the library function's role may %s (%s) with a %s identity code: it may only Decrypt the patrons'", a.action, a.name, table)
+				}
+			})
+		}
+	}
+	// The library function's role can open a patron's identity code, itself and not through a service.
+	if ok, err := KeyPolicyAllows(policy, Request{Principal: library, Action: "kms:Decrypt", Context: hetu(library, map[string]string{"kms:EncryptionContext:table": "patrons", "kms:EncryptionContext:booking": "", "kms:EncryptionContext:record": "0123abcd"})}, account, res); err != nil || !ok {
+		t.Errorf("the library function's role cannot open a patron's identity code for the transfer (%v)", err)
 	}
 	// The invoicing role still can, and the bookings function can still seal.
 	if ok, err := KeyPolicyAllows(policy, Request{Principal: invoicing, Action: "kms:Decrypt", Context: hetu(invoicing, nil)}, account, res); err != nil || !ok {
@@ -130,8 +172,8 @@ func TestIdentityCodesOpenOnlyForInvoicing(t *testing.T) {
 	if ok, err := KeyPolicyAllows(policy, Request{Principal: others[1], Action: "kms:CreateGrant", Context: grant}, account, res); err != nil || !ok {
 		t.Errorf("DynamoDB could not create the grant table encryption needs (%v)", err)
 	}
-	// With InvoicingPrincipalArn empty, nobody can.
-	empty := Resolver{Params: map[string]string{"AWS::Partition": "aws", "AWS::AccountId": account, "AWS::Region": "eu-north-1", "InvoicingPrincipalArn": ""}}
+	// With InvoicingPrincipalArn empty, nobody can open a booking's.
+	empty := Resolver{Params: map[string]string{"AWS::Partition": "aws", "AWS::AccountId": account, "AWS::Region": "eu-north-1", "AWS::StackName": "rekisteri", "InvoicingPrincipalArn": ""}}
 	if ok, _ := KeyPolicyAllows(policy, Request{Principal: invoicing, Action: "kms:Decrypt", Context: hetu(invoicing, nil)}, account, empty); ok {
 		t.Error("with InvoicingPrincipalArn empty, identity codes still open")
 	}
