@@ -33,7 +33,9 @@ var everyKey = []string{"reference", "resource", "date", "start", "end", "privac
 	// the Art. 14 notice to a media contact (internal/contacts)
 	"outlet", "source", "objectURL", "dpo",
 	// the re-permission question to an inactive subscriber (internal/newsletter)
-	"keepURL", "days"}
+	"keepURL", "days",
+	// the library's one-time PIN link (internal/library)
+	"pinURL"}
 
 func params(v func(key string) string) map[string]string {
 	m := map[string]string{}
