@@ -223,7 +223,7 @@ func (s *Service) transferPatron(ctx context.Context, run *transferRun, pk strin
 func (s *Service) transferLoan(ctx context.Context, run *transferRun, p *Patron, l overdueLoan, restriction map[string]types.AttributeValue) (bool, error) {
 	at := run.now.UTC().Format(time.RFC3339)
 	tr := Transfer{
-		PK: TransferPK(run.week, l.Owner), SK: transferSK(l.ItemID), SubjectKey: p.SubjectKey,
+		PK: TransferPK(run.week, l.Owner), SK: transferSK(l.ItemID), Kind: KindTransfer, SubjectKey: p.SubjectKey,
 		Batch: run.week + "#" + l.Owner, Owner: l.Owner,
 		Name: p.FirstName + " " + p.LastName, Address: transferAddress(p), Phone: p.Phone,
 		IdentityCode: p.IdentityCode, SealID: p.SealID,
@@ -244,7 +244,16 @@ func (s *Service) transferLoan(ctx context.Context, run *transferRun, p *Patron,
 	if err != nil {
 		return false, err
 	}
-	unresolved := s.recs.MustEnter(KindPatron, StateUnresolved, p.PK, nil)
+	// The patron's state re-stamped (unresolved counts from the last use,
+	// which the transfer does not change).
+	lastUsed, err := seam.TimeOf(transferStr(p.LastUsedAt))
+	if err != nil {
+		return false, fmt.Errorf("library transfer: the patron's lastUsedAt: %w", err)
+	}
+	unresolved, err := s.recs.Enter(KindPatron, StateUnresolved, p.PK, map[string]time.Time{"lastUsedAt": lastUsed})
+	if err != nil {
+		return false, err
+	}
 	tx := []types.TransactWriteItem{put, {Update: &types.Update{
 		TableName: aws.String(s.tables.Loans), Key: dynamo.Key(l.PK, l.SK),
 		UpdateExpression:          aws.String("SET transferredAt = :at REMOVE dueShard"),

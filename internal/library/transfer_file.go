@@ -34,20 +34,28 @@ func TransferFileKey(week, library string) string {
 var TransferFileColumns = []string{"name", "address", "phone", "identity_code", "due_date", "title", "price"}
 
 // writeTransferFiles (re)writes each library's file of week from its open
-// transfer items; a library with none this week gets no file. It answers
-// how many files it wrote.
+// transfer items; a library with no transfer this week gets no file. It
+// answers how many files it wrote.
 func (s *Service) writeTransferFiles(ctx context.Context, week string, now time.Time) (int, error) {
 	if s.files == nil || s.open == nil {
 		return 0, fmt.Errorf("library transfer: no transfers bucket or opener configured")
 	}
 	written := 0
 	for _, lib := range Libraries {
-		items, err := s.weekTransfers(ctx, TransferPK(week, lib))
+		all, err := s.weekTransfers(ctx, TransferPK(week, lib))
 		if err != nil {
 			return written, err
 		}
-		if len(items) == 0 {
+		if len(all) == 0 {
 			continue
+		}
+		// Only open matters are collected: a file rewritten after a return
+		// no longer names what was returned (and may then hold no row).
+		var items []Transfer
+		for _, t := range all {
+			if t.Status == TransferOpen {
+				items = append(items, t)
+			}
 		}
 		codes, err := s.openIdentityCodes(ctx, items, now)
 		if err != nil {
@@ -65,7 +73,7 @@ func (s *Service) writeTransferFiles(ctx context.Context, week string, now time.
 	return written, nil
 }
 
-// weekTransfers reads one file's open transfer items (strongly consistent).
+// weekTransfers reads one file's transfer items (strongly consistent).
 func (s *Service) weekTransfers(ctx context.Context, pk string) ([]Transfer, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.tables.Transfers),
@@ -84,7 +92,7 @@ func (s *Service) weekTransfers(ctx context.Context, pk string) ([]Transfer, err
 			if err := attributevalue.UnmarshalMap(it, &t); err != nil {
 				return nil, fmt.Errorf("library transfer: read the week's transfers: %w", err)
 			}
-			if t.Kind == KindTransfer && t.Status == TransferOpen {
+			if t.Kind == KindTransfer {
 				out = append(out, t)
 			}
 		}
