@@ -21,6 +21,9 @@ import (
 type Holding struct {
 	Kind, Table string
 	Items       []map[string]types.AttributeValue
+	// Register is the declaration of the kind (CollectAll); nil: the
+	// register the copy is made for.
+	Register *register.Register
 }
 
 // The linked survey answer of a feedback contact. The contact carries
@@ -41,9 +44,27 @@ const (
 // nil) leaves out items the caller does not want in the copy (the request
 // being answered, say). Errors name tables and kinds only.
 func Collect(ctx context.Context, st *recordstore.Store, subjectKey string, skip func(table string, item map[string]types.AttributeValue) bool) ([]Holding, error) {
+	return CollectAll(ctx, []*recordstore.Store{st}, subjectKey, skip)
+}
+
+// CollectAll is Collect over the tables of every register of stores, in
+// their order; each holding names the register that declares its kind.
+func CollectAll(ctx context.Context, stores []*recordstore.Store, subjectKey string, skip func(table string, item map[string]types.AttributeValue) bool) ([]Holding, error) {
 	if subjectKey == "" {
 		return nil, fmt.Errorf("requests: collect: no subject key")
 	}
+	var out []Holding
+	for _, st := range stores {
+		hs, err := collect(ctx, st, subjectKey, skip)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hs...)
+	}
+	return out, nil
+}
+
+func collect(ctx context.Context, st *recordstore.Store, subjectKey string, skip func(table string, item map[string]types.AttributeValue) bool) ([]Holding, error) {
 	reg := st.Catalogue().Register()
 	byKind := map[string]*Holding{}
 	seen := map[[3]string]bool{}
@@ -63,7 +84,7 @@ func Collect(ctx context.Context, st *recordstore.Store, subjectKey string, skip
 		}
 		h := byKind[kind]
 		if h == nil {
-			h = &Holding{Kind: kind, Table: table}
+			h = &Holding{Kind: kind, Table: table, Register: reg}
 			byKind[kind] = h
 		}
 		h.Items = append(h.Items, it)

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -28,6 +29,20 @@ const CopyFormat = "rekisteri-access-copy/1"
 // SealedText stands in the JSON for a masked attribute's value (a sealed
 // identity code), which a copy never shows.
 const SealedText = "held, sealed – shown only in the invoicing export"
+
+// MaskedText stands in the JSON for a masked attribute's value in any other
+// register's records (the libraries' identity code and PIN hash): held,
+// never shown.
+const MaskedText = "held, encrypted – not shown in a copy"
+
+// maskedTexts are the page's and the JSON's text for a masked value of reg:
+// the museum's sealed identity codes open only in the invoicing export.
+func maskedTexts(reg *register.Register, lang string) (page, json string) {
+	if reg.ID == "museum" {
+		return copyTexts["sealed"][langIndex(lang)], SealedText
+	}
+	return copyTexts["masked"][langIndex(lang)], MaskedText
+}
 
 // portableBases are the legal bases whose data Art. 20 makes portable.
 var portableBases = []string{"consent", "contract"}
@@ -71,6 +86,9 @@ var copyTexts = map[string]tri{
 	"portable":   {"Nämä tiedot ovat koneluettavassa JSON-tiedostossa, jonka voit siirtää toiselle (20 artikla).", "Dessa uppgifter finns i den maskinläsbara JSON-filen, som du kan föra över (artikel 20).", "These are in the machine-readable JSON file, which you may take elsewhere (Article 20)."},
 	"keptUntil":  {"Säilytetään asti", "Sparas till", "Kept until"},
 	"sealed":     {"tallessa, salattuna – näytetään vain laskutusviennissä", "sparad, krypterad – visas bara i faktureringsexporten", SealedText},
+	"masked":     {"tallessa salattuna – ei näytetä jäljennöksessä", "sparad krypterad – visas inte i kopian", MaskedText},
+	"joint":      {"Yhteisrekisterinpitäjät (tietosuoja-asetuksen 26 artikla)", "Gemensamt personuppgiftsansvariga (artikel 26 i dataskyddsförordningen)", "Joint controllers (GDPR Article 26)"},
+	"office":     {"kirjaamo", "registratorskontor", "registry office"},
 	"yes":        {"kyllä", "ja", "yes"},
 	"no":         {"ei", "nej", "no"},
 }
@@ -111,7 +129,9 @@ type copyJSON struct {
 }
 
 type kindJSON struct {
-	Kind     string           `json:"kind"`
+	Kind string `json:"kind"`
+	// Register is the declaration of the kind, where it is not the copy's own.
+	Register string           `json:"register,omitempty"`
 	Table    string           `json:"table"`
 	Portable bool             `json:"portable"`
 	Purposes []purposeJSON    `json:"purposes"`
@@ -131,22 +151,30 @@ type purposeJSON struct {
 func BuildCopy(reg *register.Register, req Request, holdings []Holding, now time.Time) (Copy, error) {
 	lang := register.Languages[langIndex(req.Lang)]
 	doc := copyJSON{Format: CopyFormat, RequestID: req.ID(), GeneratedAt: now.UTC().Format(time.RFC3339),
-		Register: reg.ID, Controller: reg.Controller.Name.In(lang), Records: []kindJSON{}}
+		Register: reg.ID, Controller: strings.Join(reg.ControllerNames(lang), ", "), Records: []kindJSON{}}
 	pg := newPage(reg, lang, req.ID(), now)
 	for _, h := range holdings {
-		k, ok := reg.Record(h.Kind)
+		kr := h.Register
+		if kr == nil {
+			kr = reg
+		}
+		k, ok := kr.Record(h.Kind)
 		if !ok {
 			return Copy{}, fmt.Errorf("requests: copy %s: undeclared kind %q in table %s", req.ID(), h.Kind, h.Table)
 		}
 		if len(h.Items) == 0 {
 			continue
 		}
-		kj := kindJSON{Kind: k.Kind, Table: h.Table, Portable: portableOf(reg, k.Purposes), Purposes: []purposeJSON{}}
+		kj := kindJSON{Kind: k.Kind, Table: h.Table, Portable: portableOf(kr, k.Purposes), Purposes: []purposeJSON{}}
+		if kr.ID != reg.ID {
+			kj.Register = kr.ID
+		}
 		for _, id := range k.Purposes {
-			p, _ := reg.Purpose(id)
+			p, _ := kr.Purpose(id)
 			kj.Purposes = append(kj.Purposes, purposeJSON{ID: p.ID, LegalBasis: p.LegalBasis, Article: register.LegalBases[p.LegalBasis]})
 		}
-		view := pg.kind(k)
+		maskedPage, maskedJSON := maskedTexts(kr, lang)
+		view := pg.kind(kr, k)
 		columns := columnsOf(k, h.Items)
 		for _, a := range columns {
 			view.Columns = append(view.Columns, label(a, lang))
@@ -164,7 +192,7 @@ func BuildCopy(reg *register.Register, req Request, holdings []Holding, now time
 					}
 				case slices.Contains(k.Masked, a):
 					if _, held := it[a]; held {
-						plainItem[a], row[i] = SealedText, copyTexts["sealed"][langIndex(lang)]
+						plainItem[a], row[i] = maskedJSON, maskedPage
 						continue
 					}
 				default:
@@ -216,12 +244,15 @@ func label(attr, lang string) string {
 // page is what the readable copy shows, every text in one language.
 type page struct {
 	Lang, Intro, RequestID, GeneratedAt, Controller, Address, DPO string
-	T                                                             map[string]string
-	Kinds, General                                                []block
-	Rights                                                        []string
-	Guide, AuthorityName, AuthorityURL, Transfers                 string
-	reg                                                           *register.Register
-	li                                                            int
+	// Joint are the joint controllers (Art. 26), each with its registry
+	// office, of a register kept by several; then Controller is empty.
+	Joint                                         []jointView
+	T                                             map[string]string
+	Kinds, General                                []block
+	Rights                                        []string
+	Guide, AuthorityName, AuthorityURL, Transfers string
+	reg                                           *register.Register
+	li                                            int
 }
 
 // block is the Art. 15(1)(a)–(h) information of a kind held (then its
@@ -237,6 +268,8 @@ type block struct {
 
 type purposeView struct{ Name, Description, Basis string }
 
+type jointView struct{ Name, Office, Address string }
+
 func newPage(reg *register.Register, lang, id string, now time.Time) *page {
 	li := langIndex(lang)
 	p := &page{Lang: lang, RequestID: id, GeneratedAt: now.UTC().Format("2006-01-02 15:04 UTC"), T: map[string]string{}, reg: reg, li: li,
@@ -245,6 +278,9 @@ func newPage(reg *register.Register, lang, id string, now time.Time) *page {
 	for k, v := range copyTexts {
 		p.T[k] = v[li]
 	}
+	for _, c := range reg.Controllers {
+		p.Joint = append(p.Joint, jointView{Name: c.Name.In(lang), Office: c.Office.Name.In(lang), Address: c.Office.Address})
+	}
 	p.Intro = fmt.Sprintf(p.T["intro"], reg.Name.In(lang))
 	for _, r := range rightTexts {
 		p.Rights = append(p.Rights, r.text[li])
@@ -252,9 +288,9 @@ func newPage(reg *register.Register, lang, id string, now time.Time) *page {
 	return p
 }
 
-// kind is the block of a kind held.
-func (p *page) kind(k register.RecordKind) block {
-	return p.block("kind-"+k.Kind, kindName(k, p.Lang), k.Purposes, k.Retention)
+// kind is the block of a kind held, from reg, its declaration.
+func (p *page) kind(reg *register.Register, k register.RecordKind) block {
+	return p.block(reg, "kind-"+k.Kind, kindName(k, p.Lang), k.Purposes, k.Retention)
 }
 
 // generalPurposes are the register's general information for a copy with
@@ -267,27 +303,27 @@ func (p *page) generalPurposes() {
 				rules = append(rules, k.Retention...)
 			}
 		}
-		p.General = append(p.General, p.block("purpose-"+pp.ID, pp.Name.In(p.Lang), []string{pp.ID}, rules))
+		p.General = append(p.General, p.block(p.reg, "purpose-"+pp.ID, pp.Name.In(p.Lang), []string{pp.ID}, rules))
 	}
 }
 
-func (p *page) block(id, name string, purposes []string, rules []register.Rule) block {
-	b := block{ID: id, Name: name, Portable: portableOf(p.reg, purposes)}
+func (p *page) block(reg *register.Register, id, name string, purposes []string, rules []register.Rule) block {
+	b := block{ID: id, Name: name, Portable: portableOf(reg, purposes)}
 	consent := false
 	for _, id := range purposes {
-		pp, _ := p.reg.Purpose(id)
+		pp, _ := reg.Purpose(id)
 		consent = consent || pp.LegalBasis == "consent"
 		b.Purposes = append(b.Purposes, purposeView{Name: pp.Name.In(p.Lang), Description: pp.Description.In(p.Lang),
 			Basis: fmt.Sprintf("%s: %s (%s %s)", p.T["basis"], basisTexts[pp.LegalBasis][p.li], p.T["article"], register.LegalBases[pp.LegalBasis])})
 		for _, c := range pp.DataCategories {
-			b.Categories = appendNamed(b.Categories, p.reg.DataCategories, c, p.Lang)
+			b.Categories = appendNamed(b.Categories, reg.DataCategories, c, p.Lang)
 		}
 		for _, s := range pp.Sources {
-			b.Sources = appendNamed(b.Sources, p.reg.Sources, s, p.Lang)
+			b.Sources = appendNamed(b.Sources, reg.Sources, s, p.Lang)
 		}
 		for _, r := range pp.Recipients {
-			if i := slices.IndexFunc(p.reg.Recipients, func(x register.Recipient) bool { return x.ID == r }); i >= 0 {
-				b.Recipients = appendNew(b.Recipients, p.reg.Recipients[i].Name.In(p.Lang))
+			if i := slices.IndexFunc(reg.Recipients, func(x register.Recipient) bool { return x.ID == r }); i >= 0 {
+				b.Recipients = appendNew(b.Recipients, reg.Recipients[i].Name.In(p.Lang))
 			}
 		}
 	}
@@ -339,7 +375,11 @@ th,td{border:1px solid #666;padding:.25rem .5rem;text-align:left;vertical-align:
 <dl>
 <dt>{{.T.request}}</dt><dd>{{.RequestID}}</dd>
 <dt>{{.T.generated}}</dt><dd>{{.GeneratedAt}}</dd>
+{{- if .Joint}}
+<dt>{{.T.joint}}</dt><dd><ul>{{range .Joint}}<li>{{.Name}} ({{$.T.office}}: {{.Office}}, {{.Address}})</li>{{end}}</ul></dd>
+{{- else}}
 <dt>{{.T.controller}}</dt><dd>{{.Controller}}, {{.Address}}</dd>
+{{- end}}
 <dt>{{.T.dpo}}</dt><dd><a href="mailto:{{.DPO}}">{{.DPO}}</a></dd>
 </dl>
 {{- define "list"}}{{if .}}<ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{else}}–{{end}}{{end}}

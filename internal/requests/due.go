@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"rekisteri/internal/helsinki"
+	"rekisteri/internal/requests/request"
 )
 
 // The GDPR clock (Art. 12(3)): a request is answered within one month of
@@ -18,25 +19,17 @@ import (
 // Dates are Finnish calendar dates. The due date is never moved for a
 // weekend or a public holiday: 1182/71 would allow the next working day,
 // but the earlier date keeps the clock from ever being late.
-const (
-	firstPeriod  = 1 // months
-	extendedTerm = 3 // months from receipt: the first month and two more
-)
+const extendedTerm = 3 // months from receipt: the first month and two more
 
 // Date is a calendar date (midnight UTC of that date).
 type Date = time.Time
 
 // AddMonths is d plus n calendar months, clamped to the last day of the
 // month where the day does not exist.
-func AddMonths(d Date, n int) Date {
-	y, m, day := d.Date()
-	first := time.Date(y, m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
-	last := first.AddDate(0, 1, -1).Day()
-	return time.Date(first.Year(), first.Month(), min(day, last), 0, 0, 0, 0, time.UTC)
-}
+func AddMonths(d Date, n int) Date { return request.AddMonths(d, n) }
 
 // DueOn is the day a request received (verified) at t must be answered by.
-func DueOn(t time.Time) Date { return AddMonths(helsinki.Today(t), firstPeriod) }
+func DueOn(t time.Time) Date { return request.DueOn(t) }
 
 // ExtendedTo is the day an extended request must be answered by: three
 // months from receipt, counted from the receipt itself so that a short
@@ -50,6 +43,6 @@ func DaysLeft(due Date, now time.Time) int {
 }
 
 // dateFormat is how dates are stored and shown: YYYY-MM-DD.
-const dateFormat = "2006-01-02"
+const dateFormat = request.DateFormat
 
 func parseDate(s string) (Date, error) { return time.Parse(dateFormat, s) }

@@ -19,20 +19,39 @@ import (
 // the record seam: Queries on bySubject, never a Scan, and only the
 // declaration deciding what is deleted and what is kept.
 type Eraser struct {
-	st      *recordstore.Store
-	cat     *record.Catalogue
-	reg     *register.Register
+	// parts are the stores of every register reached, each over its own
+	// declaration's tables.
+	parts   []*recordstore.Store
 	exports interface {
 		Delete(ctx context.Context, keys []string) error
 	}
 }
 
-// NewEraser erases and restricts through st; exports deletes access copies
-// already made (nil: there are none to delete).
+// NewEraser erases and restricts through st, and through more (other
+// registers' stores) too; exports deletes access copies already made (nil:
+// there are none to delete).
 func NewEraser(st *recordstore.Store, exports interface {
 	Delete(ctx context.Context, keys []string) error
-}) *Eraser {
-	return &Eraser{st: st, cat: st.Catalogue(), reg: st.Catalogue().Register(), exports: exports}
+}, more ...*recordstore.Store) *Eraser {
+	return &Eraser{parts: append([]*recordstore.Store{st}, more...), exports: exports}
+}
+
+// tables calls do for every declared table of every register reached, in
+// order, refusing a table a store was not given (the work would be
+// incomplete).
+func (e *Eraser) tables(do func(st *recordstore.Store, reg *register.Register, table string) error) error {
+	for _, st := range e.parts {
+		reg := st.Catalogue().Register()
+		for _, table := range record.Tables(reg) {
+			if st.Catalogue().Table(table) == "" {
+				return fmt.Errorf("requests: table %s is not in the catalogue", table)
+			}
+			if err := do(st, reg, table); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Skip tells which of the subject's items a request leaves alone: the
@@ -61,6 +80,8 @@ type Inventory struct {
 
 // planned is one item and what erasure does to it.
 type planned struct {
+	st    *recordstore.Store
+	reg   *register.Register
 	table string
 	held  recordstore.Held
 	keep  bool
@@ -77,30 +98,27 @@ func (e *Eraser) Inventory(ctx context.Context, subjectKey string, skip Skip) (I
 	if subjectKey == "" {
 		return inv, errors.New("requests: erasure without a subject key")
 	}
-	for _, table := range record.Tables(e.reg) {
-		if e.cat.Table(table) == "" {
-			return inv, fmt.Errorf("requests: table %s is not in the catalogue", table)
-		}
-		keys, err := e.st.BySubject(ctx, table, subjectKey)
+	err := e.tables(func(st *recordstore.Store, reg *register.Register, table string) error {
+		keys, err := st.BySubject(ctx, table, subjectKey)
 		if err != nil {
-			return inv, err
+			return err
 		}
 		if skip != nil {
 			keys = slices.DeleteFunc(keys, func(k recordstore.Key) bool { return skip(table, k) })
 		}
 		if len(keys) == 0 {
-			continue
+			return nil
 		}
-		held, err := e.st.Held(ctx, table, keys)
+		held, err := st.Held(ctx, table, keys)
 		if err != nil {
-			return inv, err
+			return err
 		}
 		for _, h := range held {
-			kind, ok := e.reg.Record(h.Kind)
+			kind, ok := reg.Record(h.Kind)
 			if !ok {
-				return inv, fmt.Errorf("requests: table %s holds an item of undeclared kind %q", table, h.Kind)
+				return fmt.Errorf("requests: table %s holds an item of undeclared kind %q", table, h.Kind)
 			}
-			p := planned{table: table, held: h, keep: keeps(kind.Erasure, h), rule: kind.Erasure}
+			p := planned{st: st, reg: reg, table: table, held: h, keep: keeps(kind.Erasure, h), rule: kind.Erasure}
 			inv.items = append(inv.items, p)
 			if p.keep {
 				inv.Keep.add(h.Kind)
@@ -111,6 +129,10 @@ func (e *Eraser) Inventory(ctx context.Context, subjectKey string, skip Skip) (I
 				inv.Delete.add(h.Kind)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return inv, err
 	}
 	sort.Strings(inv.Exceptions)
 	return inv, nil
@@ -169,22 +191,27 @@ func (e *Eraser) Erase(ctx context.Context, subjectKey, requestID string, now ti
 	}
 	done := Erased{Deleted: Counts{}, Kept: inv.Keep, Exceptions: inv.Exceptions}
 	now = now.UTC().Truncate(time.Second) // as stored (RFC 3339), so the rule counts from what the item holds
-	deletes := map[string][]recordstore.Key{}
-	var tables []string
+	type where struct {
+		st    *recordstore.Store
+		table string
+	}
+	deletes := map[where][]recordstore.Key{}
+	var tables []where
 	for _, p := range inv.items {
 		if !p.keep {
-			if deletes[p.table] == nil {
-				tables = append(tables, p.table)
+			w := where{p.st, p.table}
+			if deletes[w] == nil {
+				tables = append(tables, w)
 			}
-			deletes[p.table] = append(deletes[p.table], recordstore.Key{PK: p.held.PK, SK: p.held.SK})
+			deletes[w] = append(deletes[w], recordstore.Key{PK: p.held.PK, SK: p.held.SK})
 			continue
 		}
 		if err := e.keep(ctx, p, now); err != nil {
 			return done, fmt.Errorf("requests: erasure %s: %w", requestID, err)
 		}
 	}
-	for _, table := range tables {
-		if _, err := e.st.Delete(ctx, table, deletes[table]); err != nil {
+	for _, w := range tables {
+		if _, err := w.st.Delete(ctx, w.table, deletes[w]); err != nil {
 			return done, fmt.Errorf("requests: erasure %s: %w", requestID, err)
 		}
 	}
@@ -208,20 +235,20 @@ func (e *Eraser) Erase(ctx context.Context, subjectKey, requestID string, now ti
 // keep does what the declaration says to a record kept under its exception.
 func (e *Eraser) keep(ctx context.Context, p planned, now time.Time) error {
 	h := p.held
-	if err := e.st.Strip(ctx, p.table, h.Key, p.rule.Remove); err != nil {
+	if err := p.st.Strip(ctx, p.table, h.Key, p.rule.Remove); err != nil {
 		return err
 	}
 	restamped := false
-	if p.rule.Enter != "" && !e.inState(h.Kind, p.rule.Enter, h.Rule) {
+	if p.rule.Enter != "" && !inState(p.reg, h.Kind, p.rule.Enter, h.Rule) {
 		at := map[string]time.Time{}
 		if p.rule.At != "" {
 			at[p.rule.At] = now
 		}
-		ch, err := e.cat.Enter(h.Kind, p.rule.Enter, h.PK, at)
+		ch, err := p.st.Catalogue().Enter(h.Kind, p.rule.Enter, h.PK, at)
 		if err != nil {
 			return err
 		}
-		if err := e.st.Restamp(ctx, p.table, h.Key, ch, p.rule.At, now, p.rule.Set); err != nil {
+		if err := p.st.Restamp(ctx, p.table, h.Key, ch, p.rule.At, now, p.rule.Set); err != nil {
 			return err
 		}
 		restamped = true
@@ -231,7 +258,7 @@ func (e *Eraser) keep(ctx context.Context, p planned, now time.Time) error {
 	}
 	// The exception's restriction replaces any other (a restriction request's),
 	// so lifting that one later leaves this in place.
-	err := e.st.Restrict(ctx, p.table, h.Key, now, p.rule.Exception)
+	err := p.st.Restrict(ctx, p.table, h.Key, now, p.rule.Exception)
 	if dynamo.ConditionFailed(err) {
 		return nil // deleted meanwhile (its own rule was due): nothing left to keep
 	}
@@ -241,11 +268,11 @@ func (e *Eraser) keep(ctx context.Context, p planned, now time.Time) error {
 // inState reports whether rule, an item's current expiry rule, is one of
 // kind's rules for state. A rule that keeps no period is not stamped on the
 // item, so an item in one is taken as not in the state.
-func (e *Eraser) inState(kind, state, rule string) bool {
+func inState(reg *register.Register, kind, state, rule string) bool {
 	if rule == "" {
 		return false
 	}
-	k, ok := e.reg.Record(kind)
+	k, ok := reg.Record(kind)
 	if !ok {
 		return false
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,10 +25,13 @@ import (
 )
 
 // Config is the requests function's environment (template.yaml); the
-// tables come from record.FromEnv (every declared one: a request reaches
-// them all).
+// tables come from record.FromEnv (every declared one of every register
+// served: a request reaches them all).
 type Config struct {
-	Register         string   `env:"REGISTER"`
+	Register string `env:"REGISTER"`
+	// Reach are the other registers a request reaches, comma-separated
+	// (REACH_REGISTERS=library): their tables' variables must all be set.
+	Reach            string   `env:"REACH_REGISTERS,optional"`
 	PublicBaseURL    *url.URL `env:"PUBLIC_BASE_URL"`
 	RequestsQueueURL string   `env:"REQUESTS_QUEUE_URL"`
 	ExportsBucket    string   `env:"EXPORTS_BUCKET"`
@@ -50,9 +54,25 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	if err != nil {
 		return awslambda.Function{}, err
 	}
+	var reach []*record.Catalogue
+	for _, id := range strings.Split(cfg.Reach, ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		other, err := register.Load(id)
+		if err != nil {
+			return awslambda.Function{}, err
+		}
+		c, err := record.FromEnv(other, env, true)
+		if err != nil {
+			return awslambda.Function{}, fmt.Errorf("register %s: %w", id, err)
+		}
+		reach = append(reach, c)
+	}
 	sqsClient := sqs.NewFromConfig(awsCfg)
 	svc, err := NewService(Deps{
 		Catalogue: cat,
+		Reach:     reach,
 		DB:        dynamo.NewClient(awsCfg),
 		Queue:     sqsqueue.New(sqsClient, cfg.RequestsQueueURL),
 		Keys:      keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),

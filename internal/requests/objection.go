@@ -62,28 +62,31 @@ func str(item map[string]types.AttributeValue, name string) string {
 func (s *Service) applyObjection(ctx context.Context, sk string, now time.Time) ([]string, int, error) {
 	var lists []string
 	n := 0
-	for _, table := range record.Tables(s.reg) {
-		items, err := s.records.Items(ctx, table, sk)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, it := range items {
-			kind, ok := s.reg.Record(str(it, record.AttrKind))
-			if !ok || kind.Objection == nil {
-				continue
-			}
-			o := kind.Objection
-			if _, done := it[o.Unless]; done {
-				continue
-			}
-			changed, err := s.objectOne(ctx, table, kind.Kind, o, it, now)
+	for _, st := range s.reach {
+		reg := st.Catalogue().Register()
+		for _, table := range record.Tables(reg) {
+			items, err := st.Items(ctx, table, sk)
 			if err != nil {
 				return nil, 0, err
 			}
-			if changed {
-				n++
-				if l := str(it, "list"); l != "" && kind.Kind == "subscription" && !slices.Contains(lists, l) {
-					lists = append(lists, l)
+			for _, it := range items {
+				kind, ok := reg.Record(str(it, record.AttrKind))
+				if !ok || kind.Objection == nil {
+					continue
+				}
+				o := kind.Objection
+				if _, done := it[o.Unless]; done {
+					continue
+				}
+				changed, err := s.objectOne(ctx, st.Catalogue(), table, kind.Kind, o, it, now)
+				if err != nil {
+					return nil, 0, err
+				}
+				if changed {
+					n++
+					if l := str(it, "list"); l != "" && kind.Kind == "subscription" && !slices.Contains(lists, l) {
+						lists = append(lists, l)
+					}
 				}
 			}
 		}
@@ -92,9 +95,9 @@ func (s *Service) applyObjection(ctx context.Context, sk string, now time.Time) 
 	return lists, n, nil
 }
 
-func (s *Service) objectOne(ctx context.Context, table, kind string, o *register.Objection, it map[string]types.AttributeValue, now time.Time) (bool, error) {
+func (s *Service) objectOne(ctx context.Context, cat *record.Catalogue, table, kind string, o *register.Objection, it map[string]types.AttributeValue, now time.Time) (bool, error) {
 	pk, sk := str(it, record.AttrPK), str(it, record.AttrSK)
-	ch, err := s.recs.Enter(kind, o.Enter, pk, map[string]time.Time{o.At: now})
+	ch, err := cat.Enter(kind, o.Enter, pk, map[string]time.Time{o.At: now})
 	if err != nil {
 		return false, err
 	}
@@ -115,7 +118,7 @@ func (s *Service) objectOne(ctx context.Context, table, kind string, o *register
 		remove = append(remove, n)
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.recs.Table(table)), Key: dynamo.Key(pk, sk),
+		TableName: aws.String(cat.Table(table)), Key: dynamo.Key(pk, sk),
 		UpdateExpression:          aws.String(ch.Expression(set, strings.Join(remove, ", "))),
 		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(#unless)"),
 		ExpressionAttributeNames:  names,

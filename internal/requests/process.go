@@ -115,7 +115,7 @@ func (s *Service) access(ctx context.Context, req *Request) error {
 		// The copy leaves out what this request itself made: the request
 		// (the person sent it), its own mails, its audit entries and its
 		// mail-budget count; earlier requests and their traces are in it.
-		holdings, err := Collect(ctx, s.records, req.SubjectKey, func(table string, it map[string]types.AttributeValue) bool {
+		holdings, err := CollectAll(ctx, s.reach, req.SubjectKey, func(table string, it map[string]types.AttributeValue) bool {
 			pk := str(it, "pk")
 			switch table {
 			case "requests":
@@ -130,7 +130,11 @@ func (s *Service) access(ctx context.Context, req *Request) error {
 		if err != nil {
 			return nil, err
 		}
-		cp, err := BuildCopy(s.reg, *req, holdings, s.now())
+		reg, err := s.registerOf(*req)
+		if err != nil {
+			return nil, err
+		}
+		cp, err := BuildCopy(reg, *req, holdings, s.now())
 		if err != nil {
 			return nil, err
 		}
@@ -178,11 +182,13 @@ func (s *Service) access(ctx context.Context, req *Request) error {
 
 // countLine is "name n, name n" in the declaration's order and lang, from
 // the outcome entries with the prefix.
-func countLine(reg *register.Register, outcome map[string]string, prefix, lang string) string {
+func countLine(regs []*register.Register, outcome map[string]string, prefix, lang string) string {
 	var parts []string
-	for _, k := range reg.Records {
-		if v := outcome[prefix+k.Kind]; v != "" && v != "0" {
-			parts = append(parts, kindName(k, lang)+" "+v)
+	for _, reg := range regs {
+		for _, k := range reg.Records {
+			if v := outcome[prefix+k.Kind]; v != "" && v != "0" {
+				parts = append(parts, kindName(k, lang)+" "+v)
+			}
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -14,6 +14,7 @@ import (
 
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/record"
+	"rekisteri/internal/recordstore"
 )
 
 // rectify applies the correction staff stored on a rectification request to
@@ -61,13 +62,24 @@ func (s *Service) applyCorrection(ctx context.Context, req *Request) (map[string
 	}
 	sort.Strings(attrs)
 	counts := map[string]int{}
-	for _, table := range record.Tables(s.reg) {
-		items, err := s.records.Items(ctx, table, req.SubjectKey)
-		if err != nil {
+	for _, st := range s.reach {
+		if err := s.correctIn(ctx, st, req, attrs, counts); err != nil {
 			return nil, err
 		}
+	}
+	return counts, nil
+}
+
+// correctIn applies the correction to the subject's records in st's tables.
+func (s *Service) correctIn(ctx context.Context, st *recordstore.Store, req *Request, attrs []string, counts map[string]int) error {
+	reg := st.Catalogue().Register()
+	for _, table := range record.Tables(reg) {
+		items, err := st.Items(ctx, table, req.SubjectKey)
+		if err != nil {
+			return err
+		}
 		for _, it := range items {
-			kind, ok := s.reg.Record(str(it, record.AttrKind))
+			kind, ok := reg.Record(str(it, record.AttrKind))
 			if !ok {
 				continue
 			}
@@ -86,7 +98,7 @@ func (s *Service) applyCorrection(ctx context.Context, req *Request) (map[string
 				continue
 			}
 			_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: aws.String(s.recs.Table(table)), Key: dynamo.Key(str(it, record.AttrPK), str(it, record.AttrSK)),
+				TableName: aws.String(st.Catalogue().Table(table)), Key: dynamo.Key(str(it, record.AttrPK), str(it, record.AttrSK)),
 				UpdateExpression: aws.String("SET " + strings.Join(set, ", ")), ConditionExpression: aws.String("attribute_exists(pk)"),
 				ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
 			})
@@ -94,10 +106,10 @@ func (s *Service) applyCorrection(ctx context.Context, req *Request) (map[string
 				continue
 			}
 			if err != nil {
-				return nil, fmt.Errorf("rectify %s: %w", kind.Kind, err)
+				return fmt.Errorf("rectify %s: %w", kind.Kind, err)
 			}
 			counts[kind.Kind]++
 		}
 	}
-	return counts, nil
+	return nil
 }

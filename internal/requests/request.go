@@ -1,162 +1,64 @@
 // Package requests is the data subject's rights done by the software
 // (GDPR Art. 12–22): a request received through the public form (verified
-// by a link in mail) or by staff (who checked the person's identity), its
-// GDPR clock, and its processing from the requests queue — the access copy,
-// erasure with the declaration's Art. 17(3) exceptions, restriction,
-// rectification and objection — reaching every table through the record
-// seam (Queries on bySubject, never a Scan).
+// by a link in mail), by staff (who checked the person's identity) or by a
+// register's self-service login, its GDPR clock, and its processing from
+// the requests queue — the access copy, erasure with the declaration's
+// Art. 17(3) exceptions, restriction, rectification and objection —
+// reaching every table of every register it serves through the record seam
+// (Queries on bySubject, never a Scan).
 package requests
 
 import (
-	"crypto/rand"
-	"strings"
 	"time"
+
+	"rekisteri/internal/requests/request"
 )
 
 // Types of request.
 const (
-	Access        = "access"
-	Erasure       = "erasure"
-	Rectification = "rectification"
-	Restriction   = "restriction"
-	Objection     = "objection"
+	Access        = request.Access
+	Erasure       = request.Erasure
+	Rectification = request.Rectification
+	Restriction   = request.Restriction
+	Objection     = request.Objection
 )
 
 // Types lists them in the order the form shows them.
-var Types = []string{Access, Rectification, Erasure, Restriction, Objection}
+var Types = request.Types
 
 // Statuses of a request; each is a state of the declared kind "request",
 // whose retention rule the seam stamps.
 const (
-	Unverified = "unverified" // from the web form, its link not yet followed
-	Open       = "open"       // the clock runs
-	Resolved   = "resolved"   // answered
+	Unverified = request.Unverified // from the web form, its link not yet followed
+	Open       = request.Open       // the clock runs
+	Resolved   = request.Resolved   // answered
 )
 
 // Channels a request arrives by.
 const (
-	WebForm = "web-form"
-	Staff   = "staff"
+	WebForm     = request.WebForm
+	Staff       = request.Staff
+	SelfService = request.SelfService
 )
 
 // Kind is the declared record kind of a request.
-const Kind = "request"
+const Kind = request.Kind
 
-const requestSK = "REQUEST"
+const requestSK = request.SK
 
-// Request is one data-subject request, stored in the requests table. The
-// queue message that processes it holds only its id.
-type Request struct {
-	PK         string `dynamodbav:"pk"`
-	SK         string `dynamodbav:"sk"`
-	Kind       string `dynamodbav:"kind"`
-	SubjectKey string `dynamodbav:"subjectKey"`
-	Type       string `dynamodbav:"type"`
-	Email      string `dynamodbav:"email"`
-	Details    string `dynamodbav:"details,omitempty"`
-	Lang       string `dynamodbav:"lang"`
-	Status     string `dynamodbav:"status"`
-	Channel    string `dynamodbav:"channel"`
-	// Actor and Case: the staff member who received it and their case number.
-	Actor string `dynamodbav:"actor,omitempty"`
-	Case  string `dynamodbav:"case,omitempty"`
-	// DeliverTo is a staff address the access copy goes to instead of the person's.
-	DeliverTo  string `dynamodbav:"deliverTo,omitempty"`
-	ReceivedAt string `dynamodbav:"receivedAt"`
-	VerifiedAt string `dynamodbav:"verifiedAt,omitempty"`
-	// DueOn is the first due date; ExtendedTo, once extended, the last.
-	DueOn           string `dynamodbav:"dueOn,omitempty"`
-	ExtendedTo      string `dynamodbav:"extendedTo,omitempty"`
-	ExtensionReason string `dynamodbav:"extensionReason,omitempty"`
-	ExtendedAt      string `dynamodbav:"extendedAt,omitempty"`
-	// OpenDue is set while the request is open: "<due date>#<id>" on the
-	// sparse byOpen index, so the open ones list by due date.
-	OpenDue    string `dynamodbav:"openDue,omitempty"`
-	ResolvedAt string `dynamodbav:"resolvedAt,omitempty"`
-	// Steps are the processing steps done, with when: a redelivered message
-	// skips what is done.
-	Steps map[string]string `dynamodbav:"steps"`
-	// Outcome is what processing found and did, without personal data
-	// (counts per record kind, exceptions, recipients): shown to staff and
-	// used in the reply.
-	Outcome map[string]string `dynamodbav:"outcome"`
-	// Exports are the keys of access copies in the exports bucket.
-	Exports []string `dynamodbav:"exports,omitempty,stringset"`
-	// RecipientsTold are the recipients told of a change (Art. 19).
-	RecipientsTold []string `dynamodbav:"recipientsTold,omitempty,stringset"`
-	RestrictedAt   string   `dynamodbav:"restrictedAt,omitempty"`
-	// Correction is what staff found right, for a rectification.
-	Correction map[string]string `dynamodbav:"correction,omitempty"`
-}
+// Request is one data-subject request, stored in the requests table
+// (package request). The queue message that processes it holds only its id.
+type Request = request.Request
 
-// ID is the request's id.
-func (r Request) ID() string { return strings.TrimPrefix(r.PK, "REQUEST#") }
-
-// Due is the date the request must be answered by: the extended one once
-// extended.
-func (r Request) Due() string {
-	if r.ExtendedTo != "" {
-		return r.ExtendedTo
-	}
-	return r.DueOn
-}
-
-func requestPK(id string) string { return "REQUEST#" + id }
-
-// idAlphabet has no letters people mix up (Crockford's base 32, lower case).
-const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
-
-// newID is a request id: "r" and 12 random characters (60 bits), short
-// enough to read out on the phone.
-func newID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	out := make([]byte, 0, 13)
-	out = append(out, 'r')
-	for _, x := range b {
-		out = append(out, idAlphabet[x&31])
-	}
-	return string(out)
-}
-
-var idChars = func() (ok [256]bool) {
-	for i := range idAlphabet {
-		ok[idAlphabet[i]] = true
-	}
-	return ok
-}()
+func requestPK(id string) string { return request.PK(id) }
 
 // ValidID reports whether s has the form of a request id.
-func ValidID(s string) bool {
-	if len(s) != 13 || s[0] != 'r' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if !idChars[s[i]] {
-			return false
-		}
-	}
-	return true
-}
+func ValidID(s string) bool { return request.ValidID(s) }
 
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+func stamp(t time.Time) string { return request.Stamp(t) }
 
 // New is a request received at now: unverified from the web form, open from
 // staff (who checked the person's identity, so the clock starts at once).
 func New(now time.Time, typ, subjectKey, email, details, lang, channel string) Request {
-	r := Request{
-		PK: requestPK(newID()), SK: requestSK, Kind: Kind, SubjectKey: subjectKey,
-		Type: typ, Email: email, Details: details, Lang: lang, Channel: channel,
-		Status: Unverified, ReceivedAt: stamp(now), Steps: map[string]string{}, Outcome: map[string]string{},
-	}
-	if channel == Staff {
-		r.open(now)
-	}
-	return r
-}
-
-func (r *Request) open(now time.Time) {
-	r.Status, r.VerifiedAt = Open, stamp(now)
-	r.DueOn = DueOn(now).Format(dateFormat)
-	r.OpenDue = r.DueOn + "#" + r.ID()
+	return request.New(now, typ, subjectKey, email, details, lang, channel)
 }

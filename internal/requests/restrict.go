@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
+	"rekisteri/internal/register"
 )
 
 // Restrict flags every record of the subject in every declared table as
@@ -23,29 +23,27 @@ func (e *Eraser) Restrict(ctx context.Context, subjectKey, reason string, now ti
 		return nil, errors.New("requests: restriction without a subject key or a reason")
 	}
 	out := map[string]int{}
-	for _, table := range record.Tables(e.reg) {
-		if e.cat.Table(table) == "" {
-			return out, fmt.Errorf("requests: table %s is not in the catalogue", table)
-		}
-		keys, err := e.st.BySubject(ctx, table, subjectKey)
+	err := e.tables(func(st *recordstore.Store, _ *register.Register, table string) error {
+		keys, err := st.BySubject(ctx, table, subjectKey)
 		if err != nil {
-			return out, err
+			return err
 		}
 		for _, k := range keys {
 			if skip != nil && skip(table, k) {
 				continue
 			}
-			f, err := e.st.RestrictOnce(ctx, table, k, now, reason)
+			f, err := st.RestrictOnce(ctx, table, k, now, reason)
 			if errors.Is(err, recordstore.ErrGone) {
 				continue // deleted meanwhile (by its rule): nothing to restrict
 			}
 			if err != nil {
-				return out, fmt.Errorf("requests: restriction %s: %w", reason, err)
+				return fmt.Errorf("requests: restriction %s: %w", reason, err)
 			}
 			out[f.Kind]++
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // Lift ends the restrictions of the subject's records that are restricted
@@ -60,35 +58,30 @@ func (e *Eraser) Lift(ctx context.Context, subjectKey, reason string, now time.T
 		return nil, errors.New("requests: lifting without a subject key or a reason")
 	}
 	out := map[string]int{}
-	for _, table := range record.Tables(e.reg) {
-		if e.cat.Table(table) == "" {
-			return out, fmt.Errorf("requests: table %s is not in the catalogue", table)
-		}
-		keys, err := e.st.BySubject(ctx, table, subjectKey)
-		if err != nil {
-			return out, err
-		}
-		if len(keys) == 0 {
-			continue
+	err := e.tables(func(st *recordstore.Store, _ *register.Register, table string) error {
+		keys, err := st.BySubject(ctx, table, subjectKey)
+		if err != nil || len(keys) == 0 {
+			return err
 		}
 		// bySubject projects keys only: read what each is restricted for
 		// and its expiry, then write only those restricted for reason.
-		held, err := e.st.Held(ctx, table, keys)
+		held, err := st.Held(ctx, table, keys)
 		if err != nil {
-			return out, err
+			return err
 		}
 		for _, h := range held {
 			if !h.Restricted || h.RestrictedFor != reason {
 				continue
 			}
-			lifted, err := e.st.LiftFor(ctx, table, h.Key, now, reason)
+			lifted, err := st.LiftFor(ctx, table, h.Key, now, reason)
 			if err != nil {
-				return out, fmt.Errorf("requests: lifting %s: %w", reason, err)
+				return fmt.Errorf("requests: lifting %s: %w", reason, err)
 			}
 			if lifted {
 				out[h.Kind]++
 			}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }

@@ -12,16 +12,17 @@ import (
 	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
 	"rekisteri/internal/register"
+	"rekisteri/internal/requests/request"
 	"rekisteri/internal/sqsqueue"
 )
 
 // Queue ops of the requests queue: ids only.
 const (
-	OpProcess  = "process"  // a verified or staff-created request
-	OpExtended = "extended" // staff extended it: send the reasoned notice
-	OpLift     = "lift"     // staff lift a restriction: tell the person, then lift
-	OpRectify  = "rectify"  // staff apply the correction stored on the request
-	OpResolved = "resolved" // staff resolved a case: tell the person
+	OpProcess  = request.OpProcess // a verified, staff-created or self-service request
+	OpExtended = "extended"        // staff extended it: send the reasoned notice
+	OpLift     = "lift"            // staff lift a restriction: tell the person, then lift
+	OpRectify  = "rectify"         // staff apply the correction stored on the request
+	OpResolved = "resolved"        // staff resolved a case: tell the person
 )
 
 // Sender puts a message on a queue.
@@ -58,6 +59,9 @@ type Service struct {
 	recs    *record.Catalogue
 	store   *Store
 	records *recordstore.Store
+	// reach is every register's store a request searches, records (the
+	// function's own register: requests, mail, audit) first.
+	reach   []*recordstore.Store
 	tx      Transactor
 	db      updater
 	budget  *mailbudget.Budget // POST /requests' declared mail budget
@@ -76,6 +80,10 @@ type Deps struct {
 		recordstore.DB
 		Transactor
 	}
+	// Reach are the other registers whose tables a request searches too
+	// (the libraries' patrons, loans and transfers), each with every table
+	// it declares.
+	Reach   []*record.Catalogue
 	Queue   Sender
 	Keys    Keys
 	Exports Exports
@@ -97,8 +105,13 @@ func NewService(d Deps) (*Service, error) {
 	if now == nil {
 		now = time.Now
 	}
+	own := recordstore.NewStore(d.DB, d.Catalogue)
+	reach, err := reachOf(own, d.DB, d.Reach)
+	if err != nil {
+		return nil, err
+	}
 	return &Service{
-		reg: d.Catalogue.Register(), recs: d.Catalogue, store: st, records: recordstore.NewStore(d.DB, d.Catalogue),
+		reg: d.Catalogue.Register(), recs: d.Catalogue, store: st, records: own, reach: reach,
 		tx: d.DB, db: d.DB, budget: budget, queue: d.Queue, keys: d.Keys, exports: d.Exports, baseURL: d.BaseURL, now: now,
 	}, nil
 }

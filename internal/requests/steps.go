@@ -16,7 +16,7 @@ import (
 // rectification: each a few recorded steps over the Eraser, which does the
 // work on the records through the seam.
 
-func (s *Service) eraser() *Eraser { return NewEraser(s.records, s.exports) }
+func (s *Service) eraser() *Eraser { return NewEraser(s.records, s.exports, s.reach[1:]...) }
 
 func (s *Service) erase(ctx context.Context, req *Request) error {
 	// The inventory first: the receipt counts from it, so a retry after a
@@ -55,7 +55,7 @@ func (s *Service) erase(ctx context.Context, req *Request) error {
 	}
 	if err := s.step(ctx, req, "replied", func() (map[string]string, error) {
 		return nil, s.send(ctx, *req, "request-erasure."+req.ID(), req.Email, "request-erasure", map[string]string{
-			"id": req.ID(), "deleted": countLine(s.reg, req.Outcome, "deleted.", req.Lang), "kept": s.keptText(req),
+			"id": req.ID(), "deleted": countLine(s.registers(), req.Outcome, "deleted.", req.Lang), "kept": s.keptText(req),
 		}, "request-erasure-replied")
 	}); err != nil {
 		return err
@@ -88,18 +88,22 @@ func (s *Service) exportsOf(ctx context.Context, req *Request) ([]string, error)
 // which Art. 17(3) ground; empty when nothing is kept.
 func (s *Service) keptText(req *Request) string {
 	var lines []string
-	for _, id := range strings.Split(req.Outcome["exceptions"], ",") {
-		e, ok := s.reg.Exception(id)
-		if !ok {
-			continue
-		}
-		var kinds []string
-		for _, k := range s.reg.Records {
-			if k.Erasure.Exception == id && req.Outcome["kept."+k.Kind] != "" && req.Outcome["kept."+k.Kind] != "0" {
-				kinds = append(kinds, kindName(k, req.Lang)+" "+req.Outcome["kept."+k.Kind])
+	for _, reg := range s.registers() { // each register's exceptions, in its own words
+		for _, id := range strings.Split(req.Outcome["exceptions"], ",") {
+			e, ok := reg.Exception(id)
+			if !ok {
+				continue
+			}
+			var kinds []string
+			for _, k := range reg.Records {
+				if k.Erasure.Exception == id && req.Outcome["kept."+k.Kind] != "" && req.Outcome["kept."+k.Kind] != "0" {
+					kinds = append(kinds, kindName(k, req.Lang)+" "+req.Outcome["kept."+k.Kind])
+				}
+			}
+			if len(kinds) > 0 {
+				lines = append(lines, fmt.Sprintf("%s (GDPR %s): %s", strings.Join(kinds, ", "), e.Article, e.Text.In(req.Lang)))
 			}
 		}
-		lines = append(lines, fmt.Sprintf("%s (GDPR %s): %s", strings.Join(kinds, ", "), e.Article, e.Text.In(req.Lang)))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -135,7 +139,7 @@ func (s *Service) receipt(ctx context.Context, req *Request) error {
 // purposes of the kinds changed, and mails those with an address (Art. 19).
 func (s *Service) tellRecipients(ctx context.Context, req *Request, change string, kinds []string) error {
 	return s.step(ctx, req, "recipients", func() (map[string]string, error) {
-		told := recipientsOf(s.reg, kinds)
+		told := recipientsOf(s.registers(), kinds)
 		for _, r := range told {
 			if r.recipient.Email == "" {
 				continue
@@ -162,8 +166,16 @@ type told struct {
 }
 
 // recipientsOf are the recipients of their own (not processors, who act for
-// the controller) declared for the purposes of kinds.
-func recipientsOf(reg *register.Register, kinds []string) []told {
+// the controller) declared for the purposes of kinds, register by register.
+func recipientsOf(regs []*register.Register, kinds []string) []told {
+	var out []told
+	for _, reg := range regs {
+		out = append(out, recipientsIn(reg, kinds)...)
+	}
+	return out
+}
+
+func recipientsIn(reg *register.Register, kinds []string) []told {
 	purposes := map[string][]string{}
 	for _, kind := range kinds {
 		k, ok := reg.Record(kind)

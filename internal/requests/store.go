@@ -115,7 +115,7 @@ func (s *Store) update(ctx context.Context, id, expr, cond string, names map[str
 func (s *Store) Verify(ctx context.Context, id string, now time.Time) (Request, bool, error) {
 	var r Request
 	r.PK = requestPK(id)
-	r.open(now)
+	r.Start(now)
 	ch, err := s.recs.Enter(Kind, Open, r.PK, map[string]time.Time{"verifiedAt": now})
 	if err != nil {
 		return Request{}, false, err
