@@ -37,15 +37,16 @@ import (
 // Constructors are the functions the local stack can run, by logical id in
 // template.yaml; each is the constructor its Lambda main passes to awslambda.Main.
 var Constructors = map[string]awslambda.Constructor{
-	"NewsletterFunction": newsletter.Function,
-	"FeedbackFunction":   feedback.Function,
-	"BookingsFunction":   booking.Function,
-	"CampaignsFunction":  campaign.Function,
-	"EventsFunction":     events.Function,
-	"LibraryFunction":    library.Function,
-	"MailerFunction":     mailer.Function,
-	"RetentionFunction":  retention.Function,
-	"RequestsFunction":   requests.Function,
+	"NewsletterFunction":       newsletter.Function,
+	"FeedbackFunction":         feedback.Function,
+	"BookingsFunction":         booking.Function,
+	"CampaignsFunction":        campaign.Function,
+	"EventsFunction":           events.Function,
+	"LibraryFunction":          library.Function,
+	"MailerFunction":           mailer.Function,
+	"RetentionFunction":        retention.Function,
+	"LibraryRetentionFunction": retention.Function, // the same sweep, REGISTER=library
+	"RequestsFunction":         requests.Function,
 }
 
 // Options configure a local stack.

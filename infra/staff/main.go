@@ -11,9 +11,9 @@
 // codes decrypted — the only place they ever are — logs each decryption to
 // the audit table under NAME, and marks the bookings invoiced.
 //
-//	staff retention [-stack NAME | -local] [-dry-run | -runs]
+//	staff retention [-register museum|library] [-stack NAME | -local] [-dry-run | -runs]
 //
-// runs the retention sweep now (retention.go); -dry-run prints per rule
+// runs a register's retention sweep now (retention.go); -dry-run prints per rule
 // what would be removed and changes nothing; -runs lists the last receipts.
 //
 //	staff ropa [-register museum] [-format md|csv] [-lang fi|sv|en] [-o FILE]
@@ -99,6 +99,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	actor := fs.String("actor", os.Getenv("USER"), "invoices: who is decrypting (written to the audit log)")
 	dryRun := fs.Bool("dry-run", false, "retention: print per rule what would be removed; change nothing")
 	runs := fs.Bool("runs", false, "retention: list the last runs' receipts")
+	sweepOf := fs.String("register", "museum", "retention: the register whose sweep runs, museum or library")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -118,14 +119,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if *dryRun && *runs {
 			return fmt.Errorf("retention: -dry-run or -runs, not both")
 		}
-		cat, err := retentionCatalogue(ctx, cloudformation.NewFromConfig(awsCfg), *local, *stack)
+		sweep, err := retentionCatalogues(ctx, cloudformation.NewFromConfig(awsCfg), *local, *stack, *sweepOf)
 		if err != nil {
 			return err
 		}
 		if *runs {
-			return retentionRuns(ctx, dynamo.NewClient(awsCfg), cat, 5, stdout)
+			return retentionRuns(ctx, dynamo.NewClient(awsCfg), sweep, 5, stdout)
 		}
-		return retentionRun(ctx, dynamo.NewClient(awsCfg), cat, now, *dryRun, stdout, os.Stderr)
+		return retentionRun(ctx, dynamo.NewClient(awsCfg), sweep, now, *dryRun, stdout, os.Stderr)
 	}
 	var res Resources
 	if *local {

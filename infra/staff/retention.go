@@ -19,25 +19,59 @@ import (
 	"rekisteri/internal/retention"
 )
 
-//	staff retention [-stack NAME | -local] [-dry-run | -runs]
+//	staff retention [-register museum|library] [-stack NAME | -local] [-dry-run | -runs]
 //
-// runs the retention sweep now, in this process, through internal/retention
-// (the code the retention function runs): it resumes a run in progress or
-// starts one, and writes its receipts. -dry-run prints per rule what a run
-// would remove and changes nothing; -runs lists the last runs' receipts.
+// runs the register's retention sweep now, in this process, through
+// internal/retention (the code its retention function runs): it resumes a
+// run in progress or starts one, and writes its receipts. -dry-run prints
+// per rule what a run would remove and changes nothing; -runs lists the
+// last runs' receipts. The libraries' sweep keeps its ledger in the
+// platform's (the museum's) audit table, as LibraryRetentionFunction does.
 
-// retentionTables are every declared table of the register, deployed: the
-// tool's own Resources plus the two only the sweep needs.
-var retentionOutputs = map[string]string{ // declared table → output key (and logical id without "Name")
-	"subscribers": "SubscribersTableName", "feedback": "FeedbackTableName", "bookings": "BookingsTableName",
-	"mail": "MailTableName", "audit": "AuditTableName", "requests": "RequestsTableName", "campaigns": "CampaignsTableName",
-	"events": "EventsTableName",
+// retentionOutputs are, per register, every declared table, deployed: the
+// tool's own Resources plus those only the sweep needs.
+var retentionOutputs = map[string]map[string]string{ // register → declared table → output key (and logical id without "Name")
+	"museum": {
+		"subscribers": "SubscribersTableName", "feedback": "FeedbackTableName", "bookings": "BookingsTableName",
+		"mail": "MailTableName", "audit": "AuditTableName", "requests": "RequestsTableName", "campaigns": "CampaignsTableName",
+		"events": "EventsTableName",
+	},
+	"library": {
+		"patrons": "PatronsTableName", "loans": "LoansTableName", "transfers": "TransfersTableName", "statistics": "StatisticsTableName",
+	},
 }
 
-func retentionCatalogue(ctx context.Context, cf stackDescriber, local bool, stack string) (*record.Catalogue, error) {
+// retentionSweep is what the tool sweeps: the register's catalogue, and
+// the catalogue whose audit table holds its ledger.
+type retentionSweep struct {
+	cat, ledger *record.Catalogue
+}
+
+func (r retentionSweep) ledgerOf(db retention.DB, now func() time.Time) (*retention.TableLedger, error) {
+	return retention.LedgerFor(db, r.ledger, r.cat.Register().ID, now)
+}
+
+// retentionCatalogues is the sweep of register (museum or library) on stack.
+func retentionCatalogues(ctx context.Context, cf stackDescriber, local bool, stack, register string) (retentionSweep, error) {
+	outputs, ok := retentionOutputs[register]
+	if !ok {
+		return retentionSweep{}, fmt.Errorf("retention: -register museum or library, not %q", register)
+	}
+	cat, err := retentionCatalogue(ctx, cf, local, stack, register, outputs)
+	if err != nil {
+		return retentionSweep{}, err
+	}
+	if register == retention.PlatformRegister {
+		return retentionSweep{cat: cat, ledger: cat}, nil
+	}
+	plat, err := retentionCatalogue(ctx, cf, local, stack, retention.PlatformRegister, map[string]string{"audit": "AuditTableName"})
+	return retentionSweep{cat: cat, ledger: plat}, err
+}
+
+func retentionCatalogue(ctx context.Context, cf stackDescriber, local bool, stack, reg string, outputs map[string]string) (*record.Catalogue, error) {
 	deployed := map[string]string{}
 	if local {
-		for declared, key := range retentionOutputs {
+		for declared, key := range outputs {
 			deployed[declared] = stack + "-" + strings.TrimSuffix(key, "Name")
 		}
 	} else {
@@ -53,7 +87,7 @@ func retentionCatalogue(ctx context.Context, cf stackDescriber, local bool, stac
 			values[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 		}
 		var missing []string
-		for declared, key := range retentionOutputs {
+		for declared, key := range outputs {
 			if deployed[declared] = values[key]; deployed[declared] == "" {
 				missing = append(missing, key)
 			}
@@ -63,7 +97,7 @@ func retentionCatalogue(ctx context.Context, cf stackDescriber, local bool, stac
 			return nil, fmt.Errorf("stack %s has no output %s: deploy the current template.yaml", stack, strings.Join(missing, ", "))
 		}
 	}
-	return record.NewCatalogue(register.MustLoad("museum"), deployed)
+	return record.NewCatalogue(register.MustLoad(reg), deployed)
 }
 
 type retentionDB interface {
@@ -72,8 +106,9 @@ type retentionDB interface {
 }
 
 // retentionRun runs the sweep (or a dry run) now, with progress on progress.
-func retentionRun(ctx context.Context, db retentionDB, cat *record.Catalogue, now func() time.Time, dry bool, stdout, progress io.Writer) error {
-	ledger, err := retention.NewLedger(db, cat, now)
+func retentionRun(ctx context.Context, db retentionDB, sweep retentionSweep, now func() time.Time, dry bool, stdout, progress io.Writer) error {
+	cat := sweep.cat
+	ledger, err := sweep.ledgerOf(db, now)
 	if err != nil {
 		return err
 	}
@@ -100,11 +135,12 @@ func retentionRun(ctx context.Context, db retentionDB, cat *record.Catalogue, no
 }
 
 // retentionRuns lists the receipts of the last runs, newest first.
-func retentionRuns(ctx context.Context, db retentionDB, cat *record.Catalogue, runs int, stdout io.Writer) error {
-	table := cat.Table("audit")
+func retentionRuns(ctx context.Context, db retentionDB, sweep retentionSweep, runs int, stdout io.Writer) error {
+	table := sweep.ledger.Table("audit")
+	_, receiptPK := retention.LedgerKeys(sweep.cat.Register().ID)
 	in := &dynamodb.QueryInput{
 		TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :pk"), ScanIndexForward: aws.Bool(false),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: retention.ReceiptPK}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: receiptPK}},
 	}
 	var order []string
 	byRun := map[string][]retention.Receipt{}
@@ -135,13 +171,9 @@ func retentionRuns(ctx context.Context, db retentionDB, cat *record.Catalogue, r
 		rs := byRun[id]
 		sort.Slice(rs, func(i, j int) bool { return rs[i].Rule < rs[j].Rule })
 		fmt.Fprintf(stdout, "run %s finished %s, up to %s, took %s\n", id, rs[0].At.Format(time.RFC3339), rs[0].Cursor.Format(time.RFC3339), rs[0].Duration)
-		fmt.Fprintf(stdout, "  %-26s %8s %10s %10s %6s  %s\n", "rule", "deleted", "anonymised", "restricted", "errors", "due")
+		fmt.Fprintln(stdout, "  "+retention.CountHeader())
 		for _, r := range rs {
-			due := "-"
-			if r.FirstDue > 0 {
-				due = time.Unix(r.FirstDue, 0).UTC().Format("2006-01-02") + " … " + time.Unix(r.LastDue, 0).UTC().Format("2006-01-02")
-			}
-			fmt.Fprintf(stdout, "  %-26s %8d %10d %10d %6d  %s\n", r.Rule, r.Deleted, r.Anonymised, r.SkippedRestricted, r.Errors, due)
+			fmt.Fprintln(stdout, "  "+retention.CountLine(r.Rule, r.Count))
 		}
 	}
 	return nil

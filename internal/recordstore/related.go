@@ -16,27 +16,46 @@ import (
 )
 
 // Related is every item of kinds in a declared table that goes with k, an
-// item of table `of`: those in k's partition, and those carrying k's subject
-// key (read from k itself). Queries of the partition and of the bySubject
+// item of table `of`: those in k's partition, those carrying k's subject key
+// (read from k itself), and, for kinds linking two ends by the attributes
+// links (a guardian link and its mirror), those in the other end's records
+// that name k's subject key. Queries of partitions and of the bySubject
 // index, never a Scan; k itself is never among them.
-func (s *Store) Related(ctx context.Context, of string, k Key, declared string, kinds []string) ([]Key, error) {
+func (s *Store) Related(ctx context.Context, of string, k Key, declared string, kinds, links []string) ([]Key, error) {
 	table, err := s.table(declared)
 	if err != nil {
 		return nil, err
 	}
+	item, err := s.Get(ctx, of, k.PK, k.SK)
+	if err != nil || item == nil {
+		return nil, err // gone meanwhile: nothing goes with it
+	}
+	subject := str(item, record.AttrSubjectKey)
 	seen := map[[2]string]bool{{k.PK, k.SK}: true}
 	var out []Key
-	add := func(x Key) {
-		if id := [2]string{x.PK, x.SK}; !seen[id] && slices.Contains(kinds, x.Kind) {
-			seen[id] = true
-			out = append(out, x)
+	others := map[string]bool{} // the subject keys at the other end of its links
+	add := func(it map[string]types.AttributeValue, mustName bool) {
+		x := keyOf(it)
+		if id := [2]string{x.PK, x.SK}; seen[id] || !slices.Contains(kinds, x.Kind) {
+			return
 		}
+		names := false
+		for _, a := range links {
+			if v := str(it, a); v != "" && v == subject {
+				names = true
+			} else if v != "" {
+				others[v] = true
+			}
+		}
+		if mustName && !names {
+			return
+		}
+		seen[[2]string{x.PK, x.SK}] = true
+		out = append(out, x)
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ProjectionExpression:      aws.String("pk, sk, #k, " + record.AttrRestricted + ", " + record.AttrRestrictedFor),
-		ExpressionAttributeNames:  map[string]string{"#k": record.AttrKind},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: k.PK}},
 		ConsistentRead:            aws.Bool(true),
 	}
@@ -46,31 +65,42 @@ func (s *Store) Related(ctx context.Context, of string, k Key, declared string, 
 			return nil, fmt.Errorf("%s partition: %w", declared, err)
 		}
 		for _, it := range page.Items {
-			add(keyOf(it))
+			add(it, false)
 		}
 		if in.ExclusiveStartKey = page.LastEvaluatedKey; in.ExclusiveStartKey == nil {
 			break
 		}
 	}
-	item, err := s.Get(ctx, of, k.PK, k.SK)
-	if err != nil {
-		return nil, err
-	}
-	subject := str(item, record.AttrSubjectKey)
 	if subject == "" {
 		return out, nil
 	}
-	keys, err := s.BySubject(ctx, declared, subject)
-	if err != nil {
+	bySubject := func(subjectKey string, mustName bool) error {
+		keys, err := s.BySubject(ctx, declared, subjectKey)
+		if err != nil {
+			return err
+		}
+		keys = slices.DeleteFunc(keys, func(x Key) bool { return seen[[2]string{x.PK, x.SK}] })
+		items, err := s.Fetch(ctx, declared, keys) // the index projects keys only: the kind is on the item
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			add(it, mustName)
+		}
+		return nil
+	}
+	if err := bySubject(subject, false); err != nil {
 		return nil, err
 	}
-	keys = slices.DeleteFunc(keys, func(x Key) bool { return seen[[2]string{x.PK, x.SK}] })
-	items, err := s.Fetch(ctx, declared, keys) // the index projects keys only: the kind is on the item
-	if err != nil {
-		return nil, err
+	ends := make([]string, 0, len(others))
+	for v := range others {
+		ends = append(ends, v)
 	}
-	for _, it := range items {
-		add(keyOf(it))
+	slices.Sort(ends)
+	for _, v := range ends { // the mirrors: the other end's records that name this one
+		if err := bySubject(v, true); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -293,6 +293,11 @@ type RecordKind struct {
 	// the same partition or with the same subject key (a patron's guardian
 	// links and reservations).
 	With []string `yaml:"with" json:",omitempty"`
+	// Links are the attributes of a record linking two people (a guardian
+	// link) that hold the subject keys of both ends: the record goes with
+	// either end's record (With), and so does its mirror in the other end's
+	// partition.
+	Links []string `yaml:"links" json:",omitempty"`
 }
 
 // Rule is one retention rule: in state When, keep for Keep after the time in

@@ -114,6 +114,11 @@ func (r *Register) validate() error {
 		if err := complete(k.Name, "name of record kind "+k.Kind); err != nil {
 			return err
 		}
+		for _, a := range k.Links {
+			if !slices.Contains(k.Attributes, a) || slices.Contains([]string{"pk", "sk", "kind", "subjectKey"}, a) {
+				return fmt.Errorf("record %s: links by %q, not a declared attribute of its own", k.Kind, a)
+			}
+		}
 		for _, w := range k.With {
 			wk, ok := r.Record(w)
 			switch {

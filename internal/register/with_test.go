@@ -11,8 +11,11 @@ import (
 func TestLibraryPatronGoesWithItsLinks(t *testing.T) {
 	r := MustLoad("library")
 	p, _ := r.Record("patron")
-	if !slices.Contains(p.With, "guardian-link") {
-		t.Errorf("patron goes with %v, want guardian-link among them", p.With)
+	if !slices.Contains(p.With, "guardian-link") || !slices.Contains(p.With, "loan") {
+		t.Errorf("patron goes with %v, want its guardian links and reservations (loan)", p.With)
+	}
+	if g, _ := r.Record("guardian-link"); !slices.Equal(g.Links, []string{"patronKey", "responsibleKey"}) {
+		t.Errorf("a guardian link links by %v", g.Links)
 	}
 	un := r.Retention("patron", "unresolved")
 	in := r.Retention("patron", "active")
@@ -39,6 +42,8 @@ func TestValidateRefusesBrokenWithAndKeep(t *testing.T) {
 		{"with an undeclared kind", func(r *Register) { kind(r, "patron").With = []string{"pet"} }},
 		{"with itself", func(r *Register) { kind(r, "patron").With = []string{"patron"} }},
 		{"with a kind that has its own", func(r *Register) { kind(r, "preregistration").With = []string{"patron"} }},
+		{"links by an undeclared attribute", func(r *Register) { kind(r, "guardian-link").Links = []string{"friendKey"} }},
+		{"links by the subject key", func(r *Register) { kind(r, "guardian-link").Links = []string{"subjectKey"} }},
 		{"keep without a period", func(r *Register) {
 			k := kind(r, "fee")
 			k.Retention = slices.Clone(k.Retention)

@@ -14,13 +14,18 @@ import (
 	"rekisteri/internal/register"
 )
 
-// fakeRecord is a stored item as Related sees it: its key and subject key.
+// fakeRecord is a stored item as Related sees it: its key, subject key and
+// other attributes.
 type fakeRecord struct {
 	key     recordstore.Key
 	subject string
+	attrs   map[string]string
 }
 
-func (f *fakeStore) Related(_ context.Context, of string, k recordstore.Key, declared string, kinds []string) ([]recordstore.Key, error) {
+// Related is what recordstore's is (its own tests run it on DynamoDB):
+// the items of kinds in k's partition, with its subject key, or naming it
+// in one of the links attributes.
+func (f *fakeStore) Related(_ context.Context, of string, k recordstore.Key, declared string, kinds, links []string) ([]recordstore.Key, error) {
 	subject := ""
 	for _, r := range f.every[of] {
 		if r.key.PK == k.PK && r.key.SK == k.SK {
@@ -32,7 +37,11 @@ func (f *fakeStore) Related(_ context.Context, of string, k recordstore.Key, dec
 		if (r.key.PK == k.PK && r.key.SK == k.SK) || !slices.Contains(kinds, r.key.Kind) || f.gone(declared, r.key) {
 			continue
 		}
-		if r.key.PK == k.PK || (subject != "" && r.subject == subject) {
+		names := false
+		for _, a := range links {
+			names = names || (subject != "" && r.attrs[a] == subject)
+		}
+		if r.key.PK == k.PK || (subject != "" && r.subject == subject) || names {
 			out = append(out, r.key)
 		}
 	}
@@ -79,7 +88,7 @@ func (f *fakeStore) put(t *testing.T, cat *record.Catalogue, kind, state string,
 	if f.every == nil {
 		f.every = map[string][]fakeRecord{}
 	}
-	f.every[rk.Table] = append(f.every[rk.Table], fakeRecord{key: k, subject: attrs["subjectKey"]})
+	f.every[rk.Table] = append(f.every[rk.Table], fakeRecord{key: k, subject: attrs["subjectKey"], attrs: attrs})
 	return k
 }
 
@@ -115,20 +124,33 @@ func count(t *testing.T, rep Report, rule string) Count {
 func TestLibraryYearlyPurge(t *testing.T) {
 	lastUse := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC).Format(time.RFC3339)
 	f, cat := libraryFixture(t, time.Date(2029, 12, 31, 23, 0, 0, 0, time.UTC))
-	patron := func(n, state string) recordstore.Key {
-		return f.store.put(t, cat, "patron", state, map[string]string{"pk": "patron#" + n, "sk": "patron", "subjectKey": "subj-" + n, "lastUsedAt": lastUse})
+	patron := func(n, state string, used ...string) recordstore.Key {
+		return f.store.put(t, cat, "patron", state, map[string]string{"pk": "patron#" + n, "sk": "patron", "subjectKey": "subj-" + n, "lastUsedAt": append(used, lastUse)[0]})
 	}
-	link := func(pk, sk, subject, state string) recordstore.Key {
-		attrs := map[string]string{"pk": pk, "sk": sk, "subjectKey": subject, "lastUsedAt": lastUse, "birthDate": "2020-05-06"}
-		return f.store.put(t, cat, "guardian-link", state, attrs)
+	// A link as collection writes one: in the child's partition under its
+	// subject key, mirrored in the guardian's under the guardian's, both
+	// naming both ends (patronKey, responsibleKey).
+	link := func(child, guardian, state string) (recordstore.Key, recordstore.Key) {
+		ends := map[string]string{"patronKey": "subj-" + child, "responsibleKey": "subj-" + guardian, "lastUsedAt": lastUse, "birthDate": "2020-05-06"}
+		put := func(pk, sk, subject string) recordstore.Key {
+			attrs := map[string]string{"pk": pk, "sk": sk, "subjectKey": subject}
+			for k, v := range ends {
+				attrs[k] = v
+			}
+			return f.store.put(t, cat, "guardian-link", state, attrs)
+		}
+		return put("patron#"+child, "guardian#"+guardian, "subj-"+child), put("patron#"+guardian, "dependant#"+child, "subj-"+guardian)
 	}
-	inactive := patron("1001", "active")
-	link("patron#1001", "guardian#2002", "subj-1001", "minor")  // the child's link to its guardian
-	link("patron#2002", "dependant#1001", "subj-1001", "minor") // the same link in the guardian's partition
-	patron("2002", "unresolved")                                // the guardian owes a fee: kept
-	link("patron#3003", "guardian#4004", "subj-3003", "active") // someone else's link: stays
-	patron("5005", "active")                                    // unused as long, its link restricted by a request
-	restricted := link("patron#5005", "guardian#6006", "subj-5005", "active")
+	inactive := patron("1001", "active") // a child unused for 3 years
+	link("1001", "2002", "minor")
+	patron("2002", "unresolved")  // its guardian owes a fee: kept
+	link("3003", "2002", "minor") // the guardian's other child, still using the library: its link stays
+	patron("3003", "unresolved", "2027-05-06T10:00:00Z") // it has a loan
+	f.store.put(t, cat, "loan", "reserved", map[string]string{"pk": "patron#1001", "sk": "resv#i1", "subjectKey": "subj-1001"}) // the child's reservation
+	f.store.put(t, cat, "loan", "open", map[string]string{"pk": "patron#3003", "sk": "loan#i2", "subjectKey": "subj-3003"})
+	patron("5005", "active") // an adult unused as long, the link it answers for restricted by a request
+	_, restricted := link("6006", "5005", "active")
+	patron("6006", "unresolved")
 	for i, r := range f.store.every["patrons"] {
 		if r.key == restricted {
 			f.store.every["patrons"][i].key.Restricted, f.store.every["patrons"][i].key.RestrictedFor = true, "rabcdefghjkmn"
@@ -147,18 +169,21 @@ func TestLibraryYearlyPurge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := count(t, rep, "patron-inactive"); got != (Count{Deleted: 2, With: 2, SkippedRestricted: 1}) {
-		t.Errorf("patron-inactive: %+v, want 2 deleted with 2 links, 1 link kept restricted", got)
+	if got := count(t, rep, "patron-inactive"); got != (Count{Deleted: 2, With: 4, SkippedRestricted: 1}) {
+		t.Errorf("patron-inactive: %+v, want 2 deleted with 4 (the child's link, its mirror, its reservation; the link naming the adult), 1 link kept restricted", got)
 	}
-	if got := count(t, rep, "patron-unresolved"); got != (Count{Kept: 1}) {
-		t.Errorf("patron-unresolved: %+v, want 1 kept", got)
+	if got := count(t, rep, "patron-unresolved"); got != (Count{Kept: 2}) {
+		t.Errorf("patron-unresolved: %+v, want 2 kept", got)
 	}
-	want := []string{"patron#1001/patron", "patron#5005/patron", "patron#1001/guardian#2002", "patron#2002/dependant#1001"}
+	want := []string{"patron#1001/patron", "patron#5005/patron", "patron#1001/guardian#2002", "patron#2002/dependant#1001", "patron#6006/guardian#5005"}
 	if got := f.store.deleted["patrons"]; !sameSet(got, want) {
 		t.Errorf("deleted %v, want %v", got, want)
 	}
-	if !slices.Equal(f.store.redated, []string{"patron#2002/patron"}) {
-		t.Errorf("re-dated %v, want the unresolved patron", f.store.redated)
+	if got := f.store.deleted["loans"]; !slices.Equal(got, []string{"patron#1001/resv#i1"}) {
+		t.Errorf("deleted loans %v, want the child's reservation", got)
+	}
+	if !sameSet(f.store.redated, []string{"patron#2002/patron", "patron#6006/patron"}) {
+		t.Errorf("re-dated %v, want the unresolved patrons", f.store.redated)
 	}
 	var receipt *Receipt
 	for i, r := range f.ledger.receipts {
@@ -166,17 +191,18 @@ func TestLibraryYearlyPurge(t *testing.T) {
 			receipt = &f.ledger.receipts[i]
 		}
 	}
-	if receipt == nil || receipt.Kept != 1 || ReceiptOf(receipt.item("RETENTION#RECEIPT#library")).Kept != 1 {
+	if receipt == nil || receipt.Kept != 2 || ReceiptOf(receipt.item("RETENTION#RECEIPT#library")).Kept != 2 {
 		t.Errorf("the receipt counts the kept patron: %+v", receipt)
 	}
-	// A year on it is looked at again, and kept again.
+	// A year on they are looked at again, and kept again, with the one
+	// whose 3 years (from its last use in 2027) ended meanwhile.
 	f.now = time.Date(2031, 1, 1, 3, 0, 0, 0, time.UTC)
 	rep, err = f.sw.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := count(t, rep, "patron-unresolved"); got != (Count{Kept: 1}) {
-		t.Errorf("a year on, patron-unresolved: %+v, want 1 kept", got)
+	if got := count(t, rep, "patron-unresolved"); got != (Count{Kept: 3}) {
+		t.Errorf("a year on, patron-unresolved: %+v, want 3 kept", got)
 	}
 }
 

@@ -22,8 +22,9 @@ type ruleOf struct {
 	register.Rule
 	Kind, Table string
 	Anonymise   []string // the attributes to remove; nil: delete the item (or keep it, Holds)
-	// With are the kinds deleted with an item of Kind, by table.
-	With map[string][]string
+	// With are the kinds deleted with an item of Kind, by table; Links the
+	// attributes by which those kinds link two ends (register.RecordKind.Links).
+	With, Links map[string][]string
 }
 
 // Rules are the declared rules with a keep period — the ones a sweep
@@ -56,9 +57,14 @@ func Rules(reg *register.Register) (map[string]ruleOf, error) {
 			for _, w := range k.With {
 				wk, _ := reg.Record(w)
 				if ro.With == nil {
-					ro.With = map[string][]string{}
+					ro.With, ro.Links = map[string][]string{}, map[string][]string{}
 				}
 				ro.With[wk.Table] = append(ro.With[wk.Table], w)
+				for _, a := range wk.Links {
+					if !slices.Contains(ro.Links[wk.Table], a) {
+						ro.Links[wk.Table] = append(ro.Links[wk.Table], a)
+					}
+				}
 			}
 			out[r.ID] = ro
 		}

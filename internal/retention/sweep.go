@@ -32,7 +32,7 @@ type Store interface {
 	Delete(ctx context.Context, declared string, keys []recordstore.Key) (int, error)
 	Anonymise(ctx context.Context, declared string, k recordstore.Key, attrs []string) (bool, error)
 	// Related are the items of kinds in declared that go with k, an item of table of.
-	Related(ctx context.Context, of string, k recordstore.Key, declared string, kinds []string) ([]recordstore.Key, error)
+	Related(ctx context.Context, of string, k recordstore.Key, declared string, kinds, links []string) ([]recordstore.Key, error)
 	// Redate moves a kept item's expiry from `from` to until.
 	Redate(ctx context.Context, declared string, k recordstore.Key, from int64, until time.Time) (bool, error)
 }

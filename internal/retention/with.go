@@ -26,7 +26,7 @@ func (w *walk) with(ctx context.Context, table string, due []recordstore.Key) er
 		}
 		sort.Strings(tables)
 		for _, t := range tables {
-			related, err := w.s.store.Related(ctx, table, k, t, rule.With[t])
+			related, err := w.s.store.Related(ctx, table, k, t, rule.With[t], rule.Links[t])
 			if err != nil {
 				return err
 			}
