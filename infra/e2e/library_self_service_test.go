@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -277,4 +278,33 @@ func TestBrowserAccessibilityLibrarySelfService(t *testing.T) {
 	p.load("save", http.StatusBadRequest, submit("/library/me"))
 	p.errorState("library self-service error state", "postcode")
 	p.axe("library self-service page, error state")
+}
+
+// TestLibraryLoginThrottled: the login and self-service routes are under
+// the HTTP API's throttling from template.yaml (DefaultRouteSettings, the
+// same bucket as every route): past its burst they answer 429 before any
+// PIN is checked.
+func TestLibraryLoginThrottled(t *testing.T) {
+	th := stack.TemplateThrottle()
+	frozen := time.Now()
+	th.Now = func() time.Time { return frozen }
+	h := stack.HandlerWithThrottle(th)
+	statuses := map[int]int{}
+	for i := range int(th.Burst) + 5 {
+		req := httptest.NewRequest(http.MethodGet, "/library/login?lang=en", nil)
+		switch i % 3 {
+		case 1: // an empty login: refused for its fields, nothing read
+			req = httptest.NewRequest(http.MethodPost, "/library/login", strings.NewReader("customer=&pin="))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		case 2:
+			req = httptest.NewRequest(http.MethodGet, "/library/me", nil)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		statuses[rec.Code]++
+	}
+	if statuses[http.StatusTooManyRequests] != 5 || statuses[http.StatusTooManyRequests]+statuses[http.StatusOK]+
+		statuses[http.StatusBadRequest]+statuses[http.StatusSeeOther] != int(th.Burst)+5 {
+		t.Fatalf("burst %v: want %v answers then 5 × 429, got %v", th.Burst, th.Burst, statuses)
+	}
 }
