@@ -174,6 +174,9 @@ type walk struct {
 	until time.Time
 	pages int // pages this invocation read
 	rep   Report
+	// goneWith are the records this invocation queued to go with due ones
+	// (with.go): a dry run deletes nothing, so a later page finds them again.
+	goneWith map[[3]string]bool
 }
 
 func (w *walk) run() *Run { return w.st.Run }
@@ -312,7 +315,13 @@ func (w *walk) flush(ctx context.Context) error {
 	}
 	byTable := map[string][]recordstore.Key{}
 	var order []string
+	seen := map[[3]string]bool{} // a batch write refuses a key twice
 	for _, p := range r.Pending {
+		if id := [3]string{p.Table, p.PK, p.SK}; seen[id] {
+			continue
+		} else {
+			seen[id] = true
+		}
 		k := recordstore.Key{PK: p.PK, SK: p.SK, Rule: p.Rule}
 		if p.Until != 0 {
 			if _, err := w.s.store.Redate(ctx, p.Table, k, p.Expires, time.Unix(p.Until, 0)); err != nil {

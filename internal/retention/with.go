@@ -17,6 +17,18 @@ import (
 // A record restricted by a request (Art. 18) stays, counted restricted.
 func (w *walk) with(ctx context.Context, table string, due []recordstore.Key) error {
 	r := w.run()
+	if len(due) == 0 {
+		return nil
+	}
+	// A record goes once: two due ends of one link (a child and its
+	// guardian) both find it.
+	if w.goneWith == nil {
+		w.goneWith = map[[3]string]bool{}
+	}
+	queued := w.goneWith
+	for _, p := range r.Pending {
+		queued[[3]string{p.Table, p.PK, p.SK}] = true
+	}
 	for _, k := range due {
 		rule := w.s.rules[k.Rule]
 		c := r.Counts[k.Rule]
@@ -31,6 +43,11 @@ func (w *walk) with(ctx context.Context, table string, due []recordstore.Key) er
 				return err
 			}
 			for _, x := range related {
+				if id := [3]string{t, x.PK, x.SK}; queued[id] {
+					continue
+				} else {
+					queued[id] = true
+				}
 				if x.Restricted && !w.keptUnderException(x) {
 					c.SkippedRestricted++
 					continue
