@@ -270,7 +270,7 @@ func (s *Service) transferredReturn(items *[]types.TransactWriteItem, p *Patron,
 // to join the event's own, and takes the open transfer off p
 // (p.OpenTransfers), which the event's patron update then writes.
 func (s *Service) onReturnTransferred(p *Patron, l *Loan, at time.Time) (*types.TransactWriteItem, error) {
-	return nil, nil
+	return s.resolveTransfer(p, l.Owner, l.ItemID, l.TransferredAt, at)
 }
 
 // feeChange is one fee a payment changes, and the fee as read.

@@ -118,7 +118,7 @@ type circulationEvent struct {
 // fails when the id was applied within its retention (30 days).
 func (s *Service) eventPut(id string, received time.Time) (types.TransactWriteItem, error) {
 	return s.recs.Put(KindCirculationEvent, eventReceived, circulationEvent{
-		PK: circulationEventPK(id), SK: skCirculationEvt, ReceivedAt: received.UTC().Format(time.RFC3339),
+		PK: circulationEventPK(id), SK: skCirculationEvt, Kind: KindCirculationEvent, ReceivedAt: received.UTC().Format(time.RFC3339),
 	}, "attribute_not_exists(pk)")
 }
 
