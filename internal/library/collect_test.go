@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/infra/local"
 	"rekisteri/infra/local/localtest"
@@ -130,6 +131,36 @@ func (s *librarySite) sealedNotPlain(what string, item map[string]any, attr stri
 	}
 }
 
+// audited says the audit log holds event for ref by actor today, and none
+// of personal in any entry.
+func (s *librarySite) audited(event, ref, actor string, personal ...string) {
+	s.t.Helper()
+	out, err := s.stack.Clients().DynamoDB.Query(s.ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.stack.Resolve("AuditTable")), KeyConditionExpression: aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "AUDIT#" + s.stack.Clock.Now().UTC().Format(time.DateOnly)}},
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var entries []map[string]any
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &entries); err != nil {
+		s.t.Fatal(err)
+	}
+	found := false
+	for _, e := range entries {
+		found = found || e["event"] == event && e["ref"] == ref && e["actor"] == actor
+		b, _ := json.Marshal(e)
+		for _, p := range personal {
+			if strings.Contains(string(b), p) {
+				s.t.Errorf("an audit entry holds personal data: %s", b)
+			}
+		}
+	}
+	if !found {
+		s.t.Errorf("no audit entry %s of %s by %s among %d", event, ref, actor, len(entries))
+	}
+}
+
 // TestLibraryCollectAdult: a pre-registration collects into a patron with
 // a valid customer number, the sealed code and its seal id copied as they
 // are, its retention stamped (patron-inactive), the pre-registration gone;
@@ -160,6 +191,7 @@ func TestLibraryCollectAdult(t *testing.T) {
 	if s.item("prereg#"+ref, "prereg") != nil {
 		t.Error("the pre-registration should be gone once collected")
 	}
+	s.audited("library-card-collected", ref, "desk-1", code, number, "Aino")
 	if _, err := s.svc.Collect(s.ctx, ref, "desk-1"); !errors.Is(err, library.ErrNoPreregistration) {
 		t.Errorf("a second collection: %v", err)
 	}
