@@ -36,7 +36,8 @@ func TestLibraryMePage(t *testing.T) {
 	svc := s.service("https://kirjasto.example")
 	h := svc.Routes()
 	n := s.patron(svc, "3141")
-	child := s.patron(svc, "2718")
+	child := s.patronBorn(svc, "2718", s.now().AddDate(-10, 0, 0).Format(time.DateOnly))
+	grown := s.patronBorn(svc, "2719", s.now().AddDate(-15, 0, -1).Format(time.DateOnly)) // turned 15 yesterday
 	pk := library.PatronPK(n)
 	at := s.now().Format(time.RFC3339)
 	for _, r := range []struct {
@@ -51,6 +52,12 @@ func TestLibraryMePage(t *testing.T) {
 			"owner": "helsinki", "reason": "late", "amount": "2.40", "status": "unpaid", "createdAt": at}},
 		{library.KindGuardianLink, "active", map[string]any{"pk": pk, "sk": library.DependantSK(child), "kind": library.KindGuardianLink,
 			"subjectKey": "s", "patronKey": "c", "responsibleKey": "g", "role": "guardian", "createdAt": at, "lastUsedAt": at}},
+		// The sweep has not yet deleted the link of a child who turned 15: the page no longer shows it.
+		{library.KindGuardianLink, "active", map[string]any{"pk": pk, "sk": library.DependantSK(grown), "kind": library.KindGuardianLink,
+			"subjectKey": "s", "patronKey": "c2", "responsibleKey": "g", "role": "guardian", "createdAt": at, "lastUsedAt": at}},
+		{library.KindLoan, "open", map[string]any{"pk": library.PatronPK(child), "sk": library.LoanSK("i3"), "kind": library.KindLoan,
+			"subjectKey": "s", "itemId": "i3", "title": "Muumipeikko ja pyrstötähti", "owner": "kauniainen", "type": "loan", "status": "open",
+			"loanedAt": at, "dueDate": "2030-02-01", "renewals": 0}},
 	} {
 		if err := svc.PutRecordForTest(s.ctx, r.kind, r.state, r.item); err != nil {
 			t.Fatal(err)
@@ -78,14 +85,17 @@ func TestLibraryMePage(t *testing.T) {
 		}
 	}
 	all := fmt.Sprint(got)
-	for _, want := range []string{"Seitsemän veljestä", "2030-01-15", "Kalevala", "2.40", "Aino Lukija", child} {
+	for _, want := range []string{"Seitsemän veljestä", "2030-01-15", "Kalevala", "2.40", "Aino Lukija", child, "Muumipeikko ja pyrstötähti"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the JSON lacks %q: %s", want, all)
 		}
 	}
+	if strings.Contains(all, grown) {
+		t.Error("a child of 15 is still shown to the guardian")
+	}
 	page := send(h, http.MethodGet, "/library/me?lang=en", nil, false, c)
 	for _, want := range []string{"Seitsemän veljestä", "2030-01-15", "Kalevala", "2.40 €", "unpaid", "Held in the register (not shown online).",
-		"Persons you are responsible for", `name="csrf"`, `action="/library/logout?lang=en"`} {
+		"Persons you are responsible for", "Muumipeikko ja pyrstötähti", "2030-02-01", `name="csrf"`, `action="/library/logout?lang=en"`} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("the page lacks %q", want)
 		}

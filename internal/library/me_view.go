@@ -36,19 +36,30 @@ type meLine struct {
 	At      string `json:"at,omitempty"`
 }
 
-// mePerson is a guardian or dependant as shown: their name and number.
+// meCirculation is a patron's current loans, reservations and fees.
+type meCirculation struct {
+	Loans        []meLine `json:"loans"`
+	Reservations []meLine `json:"reservations"`
+	Fees         []meLine `json:"fees"`
+}
+
+// mePerson is a guardian or dependant as shown: their name and number, and
+// for a dependant their loans, reservations and fees (a guardian sees the
+// child's data while the child is under 15, an institution's contact the
+// institution's).
 type mePerson struct {
 	Customer string `json:"customer"`
 	Name     string `json:"name"`
+	*meCirculation
 }
 
 type meView struct {
-	ss                        *Session
-	Loans, Reservations, Fees []meLine
-	Guardians, Dependants     []mePerson
-	HetuHeld                  bool
-	CSRF                      string
-	Until                     time.Time
+	ss *Session
+	meCirculation
+	Guardians, Dependants []mePerson
+	HetuHeld              bool
+	CSRF                  string
+	Until                 time.Time
 }
 
 // meSKReservation is the circulation feed's sort key prefix of a
@@ -61,7 +72,53 @@ const meMaxLinks = 20
 // readMe reads everything the page shows of ss's patron.
 func (s *Service) readMe(ctx context.Context, ss *Session) (*meView, error) {
 	v := &meView{ss: ss, HetuHeld: ss.Patron.IdentityCode != nil, CSRF: ss.CSRF, Until: ss.Until}
-	items, err := s.mePartition(ctx, s.tables.Loans, ss.number, "")
+	c, err := s.meCirculationOf(ctx, ss.number)
+	if err != nil {
+		return nil, err
+	}
+	v.meCirculation = *c
+	today := s.now()
+	for _, l := range []struct {
+		prefix string
+		into   *[]mePerson
+	}{{skGuardian, &v.Guardians}, {skDepend, &v.Dependants}} {
+		links, err := s.mePartition(ctx, s.tables.Patrons, ss.number, l.prefix)
+		if err != nil {
+			return nil, err
+		}
+		for i, it := range links {
+			if i == meMaxLinks {
+				break
+			}
+			other := strings.TrimPrefix(meField(it, "sk"), l.prefix)
+			p, err := s.getPatron(ctx, other)
+			if err != nil {
+				continue // the link outlived the person: show nothing of it
+			}
+			child := p
+			if l.prefix == skGuardian {
+				child = ss.Patron
+			}
+			if meField(it, "role") == RoleGuardian && Age(child.BirthDate, today) >= GuardianAge {
+				continue // the link lapsed on the child's 15th birthday (guardian-link-minor)
+			}
+			person := mePerson{Customer: other, Name: strings.TrimSpace(p.FirstName + " " + p.LastName)}
+			if l.prefix == skDepend {
+				if person.meCirculation, err = s.meCirculationOf(ctx, other); err != nil {
+					return nil, err
+				}
+			}
+			*l.into = append(*l.into, person)
+		}
+	}
+	return v, nil
+}
+
+// meCirculationOf reads number's current loans, reservations and fees: the
+// loans table's partition of the patron, read as the circulation feed wrote it.
+func (s *Service) meCirculationOf(ctx context.Context, number string) (*meCirculation, error) {
+	v := &meCirculation{Loans: []meLine{}, Reservations: []meLine{}, Fees: []meLine{}}
+	items, err := s.mePartition(ctx, s.tables.Loans, number, "")
 	if err != nil {
 		return nil, err
 	}
@@ -86,26 +143,6 @@ func (s *Service) readMe(ctx context.Context, ss *Session) (*meView, error) {
 		}
 	}
 	sort.SliceStable(v.Loans, func(i, j int) bool { return v.Loans[i].Due < v.Loans[j].Due })
-	for _, l := range []struct {
-		prefix string
-		into   *[]mePerson
-	}{{skGuardian, &v.Guardians}, {skDepend, &v.Dependants}} {
-		links, err := s.mePartition(ctx, s.tables.Patrons, ss.number, l.prefix)
-		if err != nil {
-			return nil, err
-		}
-		for i, it := range links {
-			if i == meMaxLinks {
-				break
-			}
-			other := strings.TrimPrefix(meField(it, "sk"), l.prefix)
-			p, err := s.getPatron(ctx, other)
-			if err != nil {
-				continue // the link outlived the person: show nothing of it
-			}
-			*l.into = append(*l.into, mePerson{Customer: other, Name: strings.TrimSpace(p.FirstName + " " + p.LastName)})
-		}
-	}
 	return v, nil
 }
 
@@ -155,12 +192,6 @@ func meField(it map[string]any, name string) string {
 // json is the page as a JSON client gets it.
 func (v *meView) json() map[string]any {
 	p := v.ss.Patron
-	none := func(l []meLine) []meLine {
-		if l == nil {
-			return []meLine{}
-		}
-		return l
-	}
 	people := func(l []mePerson) []mePerson {
 		if l == nil {
 			return []mePerson{}
@@ -170,7 +201,7 @@ func (v *meView) json() map[string]any {
 	return map[string]any{
 		"customer": v.ss.number, "firstName": p.FirstName, "lastName": p.LastName, "birthDate": p.BirthDate, "customerGroup": p.CustomerGroup,
 		"street": p.Street, "postcode": p.Postcode, "city": p.City, "phone": p.Phone, "email": p.Email, "lang": p.Lang, "channel": p.Delivery,
-		"identityCodeHeld": v.HetuHeld, "loans": none(v.Loans), "reservations": none(v.Reservations), "fees": none(v.Fees),
+		"identityCodeHeld": v.HetuHeld, "loans": v.Loans, "reservations": v.Reservations, "fees": v.Fees,
 		"guardians": people(v.Guardians), "dependants": people(v.Dependants),
 		CSRFField: v.CSRF, "until": v.Until.UTC().Format(time.RFC3339),
 	}
@@ -193,17 +224,9 @@ var meTmpl = template.Must(template.New("me").Parse(`
 <dt>{{.T.me_hetu}}</dt><dd>{{if .V.HetuHeld}}{{.T.me_hetu_held}}{{else}}–{{end}}</dd>
 {{if .P.BirthDate}}<dt>{{.T.me_birth}}</dt><dd>{{.P.BirthDate}}</dd>{{end}}
 {{if .Group}}<dt>{{.T.me_group}}</dt><dd>{{.Group}}</dd>{{end}}</dl>
-<h2>{{.T.me_loans}}</h2>
-{{if .V.Loans}}<table><thead><tr><th scope="col">{{.T.me_item}}</th><th scope="col">{{.T.me_due}}</th><th scope="col">{{.T.me_library}}</th></tr></thead><tbody>
-{{range .V.Loans}}<tr><td>{{.Title}}</td><td>{{.Due}}</td><td>{{.Library}}</td></tr>{{end}}</tbody></table>{{else}}<p>{{.T.me_none}}</p>{{end}}
-<h2>{{.T.me_reservations}}</h2>
-{{if .V.Reservations}}<table><thead><tr><th scope="col">{{.T.me_item}}</th><th scope="col">{{.T.me_reserved}}</th><th scope="col">{{.T.me_library}}</th></tr></thead><tbody>
-{{range .V.Reservations}}<tr><td>{{.Title}}</td><td>{{.At}}</td><td>{{.Library}}</td></tr>{{end}}</tbody></table>{{else}}<p>{{.T.me_none}}</p>{{end}}
-<h2>{{.T.me_fees}}</h2>
-{{if .V.Fees}}<table><thead><tr><th scope="col">{{.T.me_reason}}</th><th scope="col">{{.T.me_amount}}</th><th scope="col">{{.T.me_status}}</th></tr></thead><tbody>
-{{range .V.Fees}}<tr><td>{{.Reason}}</td><td>{{.Amount}} €</td><td>{{.Status}}</td></tr>{{end}}</tbody></table>{{else}}<p>{{.T.me_none}}</p>{{end}}
+{{template "circ" .Own}}
 {{if .V.Guardians}}<h2>{{.T.me_guardians}}</h2><ul>{{range .V.Guardians}}<li>{{.Name}} ({{.Customer}})</li>{{end}}</ul>{{end}}
-{{if .V.Dependants}}<h2>{{.T.me_dependants}}</h2><ul>{{range .V.Dependants}}<li>{{.Name}} ({{.Customer}})</li>{{end}}</ul>{{end}}
+{{if .Dependants}}<h2>{{.T.me_dependants}}</h2>{{range .Dependants}}<h3>{{.Name}} ({{.Customer}})</h3>{{template "circ" .}}{{end}}{{end}}
 <h2 id="contact-heading">{{.T.me_contact}}</h2>
 <form method="post" action="/library/me?lang={{.Lang}}" aria-labelledby="contact-heading" novalidate>
 <input type="hidden" name="csrf" value="{{.V.CSRF}}">
@@ -219,6 +242,29 @@ var meTmpl = template.Must(template.New("me").Parse(`
 <button type="submit">{{.T.me_save}}</button>
 </form>
 <form method="post" action="/library/logout?lang={{.Lang}}"><input type="hidden" name="csrf" value="{{.V.CSRF}}"><button type="submit">{{.T.logout}}</button></form>`))
+
+// The "circ" template is one patron's loans, reservations and fees: the signed-in
+// patron's under h2 headings, a dependant's under h4 below their h3.
+var _ = template.Must(meTmpl.New("circ").Parse(`{{$t := .T}}
+{{if .Sub}}<h4>{{$t.me_loans}}</h4>{{else}}<h2>{{$t.me_loans}}</h2>{{end}}
+{{if .C.Loans}}<table><thead><tr><th scope="col">{{$t.me_item}}</th><th scope="col">{{$t.me_due}}</th><th scope="col">{{$t.me_library}}</th></tr></thead><tbody>
+{{range .C.Loans}}<tr><td>{{.Title}}</td><td>{{.Due}}</td><td>{{.Library}}</td></tr>{{end}}</tbody></table>{{else}}<p>{{$t.me_none}}</p>{{end}}
+{{if .Sub}}<h4>{{$t.me_reservations}}</h4>{{else}}<h2>{{$t.me_reservations}}</h2>{{end}}
+{{if .C.Reservations}}<table><thead><tr><th scope="col">{{$t.me_item}}</th><th scope="col">{{$t.me_reserved}}</th><th scope="col">{{$t.me_library}}</th></tr></thead><tbody>
+{{range .C.Reservations}}<tr><td>{{.Title}}</td><td>{{.At}}</td><td>{{.Library}}</td></tr>{{end}}</tbody></table>{{else}}<p>{{$t.me_none}}</p>{{end}}
+{{if .Sub}}<h4>{{$t.me_fees}}</h4>{{else}}<h2>{{$t.me_fees}}</h2>{{end}}
+{{if .C.Fees}}<table><thead><tr><th scope="col">{{$t.me_reason}}</th><th scope="col">{{$t.me_amount}}</th><th scope="col">{{$t.me_status}}</th></tr></thead><tbody>
+{{range .C.Fees}}<tr><td>{{.Reason}}</td><td>{{.Amount}} €</td><td>{{.Status}}</td></tr>{{end}}</tbody></table>{{else}}<p>{{$t.me_none}}</p>{{end}}`))
+
+// meCircView is what the "circ" template shows of one patron.
+type meCircView struct {
+	C    *meCirculation
+	T    map[string]string
+	Sub  bool // a dependant's, below their heading
+	Name string
+	// Customer is the dependant's number, shown to their guardian.
+	Customer string
+}
 
 // renderMe shows the page with the contact form's values f and its errors.
 func (s *Service) renderMe(w http.ResponseWriter, lang string, v *meView, f web.Form, errs web.FieldErrors, status int, notice string) error {
@@ -237,17 +283,25 @@ func (s *Service) renderMe(w http.ResponseWriter, lang string, v *meView, f web.
 		}
 		return out
 	}
+	words := sessionWords(lang)
 	// Fees' states in words where the words are known.
-	shown := *v
-	shown.Fees = make([]meLine, len(v.Fees))
-	for i, l := range v.Fees {
-		if w := sessionText(lang, "status."+l.Status); w != "" {
-			l.Status = w
+	circ := func(c *meCirculation, sub bool, name, customer string) meCircView {
+		shown := *c
+		shown.Fees = make([]meLine, len(c.Fees))
+		for i, l := range c.Fees {
+			if w := sessionText(lang, "status."+l.Status); w != "" {
+				l.Status = w
+			}
+			shown.Fees[i] = l
 		}
-		shown.Fees[i] = l
+		return meCircView{C: &shown, T: words, Sub: sub, Name: name, Customer: customer}
+	}
+	var dependants []meCircView
+	for _, d := range v.Dependants {
+		dependants = append(dependants, circ(d.meCirculation, true, d.Name, d.Customer))
 	}
 	d := map[string]any{
-		"Lang": lang, "Langs": register.Languages, "Channels": Channels, "T": sessionWords(lang), "F": fl, "V": &shown, "P": v.ss.Patron,
+		"Lang": lang, "Langs": register.Languages, "Channels": Channels, "T": words, "F": fl, "V": v, "Own": circ(&v.meCirculation, false, "", ""), "Dependants": dependants, "P": v.ss.Patron,
 		"Number": v.ss.number, "Notice": notice, "LangName": names("lang.", register.Languages), "ChannelName": names("channel.", Channels),
 		"Group":   sessionText(lang, "group."+v.ss.Patron.CustomerGroup),
 		"Session": strings.ReplaceAll(sessionText(lang, "me.session"), "{until}", helsinki.Local(v.Until).Format("15.04")),

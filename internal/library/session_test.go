@@ -99,6 +99,12 @@ func subjectOf(number string) string {
 // its customer number.
 func (s *selfService) patron(svc *library.Service, pin string) string {
 	s.t.Helper()
+	return s.patronBorn(svc, pin, "1990-05-01")
+}
+
+// patronBorn is patron born on the day (YYYY-MM-DD).
+func (s *selfService) patronBorn(svc *library.Service, pin, born string) string {
+	s.t.Helper()
 	n := newNumber()
 	h, err := library.HashPIN(pin)
 	if err != nil {
@@ -108,7 +114,7 @@ func (s *selfService) patron(svc *library.Service, pin string) string {
 	p := &library.Patron{PK: library.PatronPK(n), SK: library.SKPatron, SubjectKey: subjectOf(n), CustomerNumber: n,
 		FirstName: "Aino", LastName: "Lukija", SealID: "seal-" + n, PIN: h,
 		IdentityCode: &fieldcrypt.Sealed{Version: 1, KeyID: "test", EncryptedKey: []byte("k"), Nonce: []byte("n"), Ciphertext: []byte("c")},
-		Street:       "Kirjastokatu 1", Postcode: "00100", City: "Helsinki", Email: "aino.lukija@example.com", BirthDate: "1990-05-01",
+		Street:       "Kirjastokatu 1", Postcode: "00100", City: "Helsinki", Email: "aino.lukija@example.com", BirthDate: born,
 		CustomerGroup: library.GroupAdult, Lang: "fi", Delivery: library.ChannelEmail, CreatedAt: at, LastUsedAt: at}
 	if err := svc.PutPatronForTest(s.ctx, p); err != nil {
 		s.t.Fatal(err)
