@@ -247,6 +247,27 @@ func TestLibraryRetention(t *testing.T) {
 	if retentionItem(t, site, "PATRONS_TABLE", library.PreregPK(young), library.SKPrereg) == nil {
 		t.Error("a pre-registration of 2 months went")
 	}
+	// A family collected now, 3 months on, with a reservation: on the
+	// coming 1 January it has 2 years and 9 months behind it, and stays.
+	later, err := svc.CollectAll(ctx, libraryPreregister(t, site, years(8), &guardianBorn), "e2e staff")
+	if err != nil {
+		t.Fatalf("collect the second child: %v", err)
+	}
+	remember(later.CustomerNumber, later.GuardianNumber)
+	laterBook := "i-" + randomHex(4)
+	r = site.postJSON(t, "/library/circulation", map[string]any{"events": []map[string]any{
+		{"id": "rsv-" + randomHex(4), "type": "reservation", "customer": later.CustomerNumber, "at": site.stack.Clock.Now().Add(-time.Minute).UTC().Format(time.RFC3339),
+			"library": "helsinki", "item": map[string]any{"id": laterBook, "title": "Pikku Myy", "price": "12.00"}},
+	}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("circulation: %d %s", r.Status, r.Body)
+	}
+	stays := map[string][3]string{
+		"the later child":                 {"PATRONS_TABLE", library.PatronPK(later.CustomerNumber), library.SKPatron},
+		"the later child's link":          {"PATRONS_TABLE", library.PatronPK(later.CustomerNumber), library.GuardianSK(later.GuardianNumber)},
+		"the later guardian's side of it": {"PATRONS_TABLE", library.PatronPK(later.GuardianNumber), library.DependantSK(later.CustomerNumber)},
+		"the later child's reservation":   {"LOANS_TABLE", library.PatronPK(later.CustomerNumber), library.ReservationSK(laterBook)},
+	}
 	sw, ledger := librarySweep(t, site)
 	if got := libraryReceipts(t, site, ledger, "last")["preregistration-uncollected"]; got.Deleted != 1 {
 		t.Errorf("the run's receipt for preregistration-uncollected: %+v", got)
@@ -296,6 +317,11 @@ func TestLibraryRetention(t *testing.T) {
 	}
 	if exp, _ := record.TimeOf(it["expiresAt"]); !exp.Equal(jan.AddDate(1, 0, 0)) || it["purgeAt"] != nil {
 		t.Errorf("the kept patron is looked at again %s (purgeAt %v), want the next 1 January and no TTL", exp, it["purgeAt"])
+	}
+	for what, k := range stays {
+		if retentionItem(t, site, k[0], k[1], k[2]) == nil {
+			t.Errorf("%s went, 2 years and 9 months after its last use", what)
+		}
 	}
 	receipts := libraryReceipts(t, site, ledger, "last")
 	if got := receipts["patron-inactive"]; got.Deleted != 2 || got.With != 3 || got.Errors != 0 {
