@@ -48,7 +48,7 @@ func TestLibraryStatsThroughTheStaffTool(t *testing.T) {
 		}
 		events = append(events, map[string]any{"id": fmt.Sprintf("%s-%d", prefix, i), "type": "loan", "customer": number, "at": at, "library": lib,
 			"item": map[string]any{"id": fmt.Sprintf("st-%d", i), "title": `=HYPERLINK("http://evil.example","x")`, "price": "10.00"},
-			"due": now.AddDate(0, 0, 28).Format(time.DateOnly)})
+			"due":  now.AddDate(0, 0, 28).Format(time.DateOnly)})
 	}
 	if code, body := s.post("/library/circulation", map[string]any{"events": events}); code != http.StatusOK || !strings.Contains(body, `"accepted":8`) {
 		t.Fatalf("circulation: %d %s", code, body)
