@@ -18,6 +18,7 @@ import (
 
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/keyring"
+	"rekisteri/internal/library"
 	"rekisteri/internal/mail"
 	"rekisteri/internal/record"
 	"rekisteri/internal/register"
@@ -26,12 +27,19 @@ import (
 )
 
 //	staff requests create -type T -email ADDR [-details TEXT] [-lang fi|sv|en] -actor NAME -case CASE [-deliver-to ADDR]
+//	staff requests create -register library -customer NUMBER | -hetu-stdin  -type T [-email ADDR] … (as above)
 //	staff requests list | show ID | extend ID -reason TEXT | resolve ID | lift-restriction ID | rectify ID -set attr=value …
 //
 // each with [-stack NAME | -local] and, where staff act, -actor NAME: data-subject requests received by
 // letter, phone or at a service point (staff checked the identity), and the GDPR clock. A command
 // writes the request (requests.Store), logs an audit entry under -actor, then queues the id for the
 // requests function, which does the work and mails the person. Only show prints personal data.
+//
+// A library patron's request (-register library) is found by the customer number on the card, or
+// by the identity code (read from stdin, never from the command line) after staff checked the ID at
+// a service point: the request carries the patron's subject key, so it reaches their patron record,
+// loans, fees, guardian links and collection transfers; the reply goes to the patron's e-mail
+// unless -email names another.
 
 const requestsUsage = "usage: staff requests create|list|show|extend|resolve|lift-restriction|rectify [ID] [-local | -stack NAME] [flags] (see -h of each)"
 
@@ -48,7 +56,11 @@ type requestsCmd struct {
 	local                                                    bool
 	stack, actor, typ, email, details, lang, caseNo, deliver string
 	reason                                                   string
-	set                                                      map[string]string
+	// A library patron's request: the register, and the customer number
+	// or the identity code (read from stdin) that finds the patron.
+	register, customer string
+	hetuStdin          bool
+	set                map[string]string
 }
 
 func requestsCommand(ctx context.Context, args []string, stdout io.Writer) error {
@@ -80,7 +92,14 @@ func requestsCommand(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	t := &requestsTool{store: store, db: db, recs: recs, queue: sqsqueue.New(sqsClient, res.Queue),
-		keys: keyring.New(secretsmanager.NewFromConfig(awsCfg), "", res.SubjectKeySecret), now: now, stdout: stdout}
+		keys: keyring.New(secretsmanager.NewFromConfig(awsCfg), "", res.SubjectKeySecret), now: now, stdout: stdout, stdin: os.Stdin}
+	if c.sub == "create" && c.register == "library" {
+		lib, err := findResources(ctx, cloudformation.NewFromConfig(awsCfg), sqsClient, c.local, c.stack, []resourceOutput{{"PatronsTableName", "PatronsTable", false}})
+		if err != nil {
+			return err
+		}
+		t.patrons = lib["PatronsTable"]
+	}
 	return t.run(ctx, c)
 }
 
@@ -111,6 +130,9 @@ func parseRequests(args []string) (requestsCmd, error) {
 		fs.StringVar(&c.lang, "lang", register.Languages[0], "the language of the reply: "+strings.Join(register.Languages, ", "))
 		fs.StringVar(&c.caseNo, "case", "", "the case number in the city's case register")
 		fs.StringVar(&c.deliver, "deliver-to", "", "access: a staff address the copy goes to instead of the person's")
+		fs.StringVar(&c.register, "register", "museum", "the register the request is made to: museum or library")
+		fs.StringVar(&c.customer, "customer", "", "library: the patron's customer number (the card's number)")
+		fs.BoolVar(&c.hetuStdin, "hetu-stdin", false, "library: read the patron's personal identity code from stdin (never give it on the command line)")
 	}
 	if c.sub == "extend" {
 		fs.StringVar(&c.reason, "reason", "", "why the request needs two more months (mailed to the person)")
@@ -169,8 +191,28 @@ func (c requestsCmd) validate() error {
 		if !slices.Contains(requests.Types, c.typ) {
 			bad("-type %q is not a request type: give one of %s", c.typ, strings.Join(requests.Types, ", "))
 		}
-		if !mail.ValidAddress(c.email) {
-			bad("-email %q is not a valid e-mail address", c.email)
+		switch c.register {
+		case "museum":
+			if !mail.ValidAddress(c.email) {
+				bad("-email %q is not a valid e-mail address", c.email)
+			}
+			if c.customer != "" || c.hetuStdin {
+				bad("-customer and -hetu-stdin find a library patron: give -register library")
+			}
+		case "library":
+			if c.email != "" && !mail.ValidAddress(c.email) {
+				bad("-email %q is not a valid e-mail address", c.email)
+			}
+			switch {
+			case c.customer == "" && !c.hetuStdin:
+				bad("-register library: give the patron's -customer number, or -hetu-stdin")
+			case c.customer != "" && c.hetuStdin:
+				bad("give -customer or -hetu-stdin, not both")
+			case c.customer != "" && !library.ValidCustomerNumber(c.customer):
+				bad("-customer: a customer number is 14 digits")
+			}
+		default:
+			bad("-register %q: give museum or library", c.register)
 		}
 		text("details", c.details, maxDetails, false)
 		if !slices.Contains(register.Languages, c.lang) {

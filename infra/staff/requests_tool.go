@@ -36,6 +36,10 @@ type requestsTool struct {
 	keys   *keyring.Ring // the subject key, read only by create
 	now    func() time.Time
 	stdout io.Writer
+	// A library patron's request: the patrons table, and where the
+	// identity code is read from (-hetu-stdin).
+	patrons string
+	stdin   io.Reader
 }
 
 func (t *requestsTool) run(ctx context.Context, c requestsCmd) error {
@@ -98,8 +102,17 @@ func (t *requestsTool) create(ctx context.Context, c requestsCmd) error {
 		return fmt.Errorf("requests create: the subject key: %w", err)
 	}
 	// Stored as the web intake stores it: one spelling per mailbox.
-	r := requests.New(t.now(), c.typ, subject.EmailKey(keys.Subject, c.email), subject.NormalizeEmail(c.email), c.details, c.lang, requests.Staff)
+	key, email := subject.EmailKey(keys.Subject, c.email), subject.NormalizeEmail(c.email)
+	if c.register == "library" {
+		if key, email, err = t.patron(ctx, c, keys.Subject); err != nil {
+			return fmt.Errorf("requests create: %w", err)
+		}
+	}
+	r := requests.New(t.now(), c.typ, key, email, c.details, c.lang, requests.Staff)
 	r.Actor, r.Case, r.DeliverTo = c.actor, c.caseNo, c.deliver
+	if c.register != "museum" {
+		r.Register = c.register
+	}
 	if err := t.store.Create(ctx, r); err != nil {
 		return fmt.Errorf("requests create: %w", err)
 	}
@@ -161,7 +174,7 @@ func (t *requestsTool) show(ctx context.Context, c requestsCmd) error {
 		}
 	}
 	for _, row := range [][2]string{
-		{"id", r.ID()}, {"type", r.Type}, {"status", r.Status}, {"channel", r.Channel},
+		{"id", r.ID()}, {"type", r.Type}, {"status", r.Status}, {"channel", r.Channel}, {"register", r.Register},
 		{"email", r.Email}, {"lang", r.Lang}, {"subject key", subject.Prefix(r.SubjectKey) + "…"},
 		{"received by", r.Actor}, {"case", r.Case}, {"deliver to", r.DeliverTo},
 		{"received", r.ReceivedAt}, {"verified", r.VerifiedAt}, {"due", r.DueOn},
