@@ -316,3 +316,84 @@ func TestLibraryRequestErasureKeepsTheUnpaidFee(t *testing.T) {
 		t.Errorf("the reply names the fee kept and the exception: %q", reply)
 	}
 }
+
+// lrSelf sends a self-service request to site with the session cookie.
+func lrSelf(t *testing.T, site *clockSite, method, path string, form url.Values, cookie string, asJSON bool) response {
+	t.Helper()
+	req, _ := http.NewRequest(method, site.url+path, strings.NewReader(form.Encode()))
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if asJSON {
+		req.Header.Set("Accept", "application/json")
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", library.SessionCookie+"="+cookie)
+	}
+	return do(t, req)
+}
+
+// lrSignIn signs the patron in and returns the session cookie and the
+// CSRF token its forms carry.
+func lrSignIn(t *testing.T, site *clockSite, p lrPatronOf) (cookie, csrf string) {
+	t.Helper()
+	r := lrSelf(t, site, http.MethodPost, "/library/login", url.Values{"customer": {p.number}, "pin": {p.pin}, "lang": {"en"}}, "", true)
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == library.SessionCookie {
+			cookie = c.Value
+		}
+	}
+	if r.Status != http.StatusOK || cookie == "" {
+		t.Fatalf("sign in: %d %s", r.Status, r.Body)
+	}
+	me := lrSelf(t, site, http.MethodGet, "/library/me", nil, cookie, true)
+	var v map[string]any
+	if err := json.Unmarshal([]byte(me.Body), &v); err != nil || me.Status != http.StatusOK {
+		t.Fatalf("GET /library/me: %d %s", me.Status, me.Body)
+	}
+	csrf, _ = v[library.CSRFField].(string)
+	return cookie, csrf
+}
+
+func TestLibraryRequestSelfServiceAccess(t *testing.T) {
+	site, svc := lrSite(t)
+	p := libraryPatronWithMatters(t, site, svc)
+	cookie, csrf := lrSignIn(t, site, p)
+	for _, tc := range []struct {
+		name       string
+		form       url.Values
+		cookie     string
+		asJSON     bool
+		status     int
+		wantInBody string
+	}{
+		{"not signed in", url.Values{"type": {"access"}, "csrf": {csrf}}, "", true, http.StatusUnauthorized, ""},
+		{"no csrf token", url.Values{"type": {"access"}}, cookie, true, http.StatusForbidden, ""},
+		{"erasure is asked at a library", url.Values{"type": {"erasure"}, "csrf": {csrf}}, cookie, true, http.StatusBadRequest, `"type"`},
+		{"a rectification says what is wrong", url.Values{"type": {"rectification"}, "csrf": {csrf}}, cookie, true, http.StatusBadRequest, `"details"`},
+		{"the form again, the error at its field", url.Values{"type": {"rectification"}, "csrf": {csrf}, "lang": {"en"}}, cookie, false, http.StatusBadRequest, `id="details-error"`},
+		{"the page", nil, cookie, false, http.StatusOK, `name="csrf" value="` + csrf + `"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			method := http.MethodPost
+			if tc.form == nil {
+				method = http.MethodGet
+			}
+			r := lrSelf(t, site, method, "/library/me/requests?lang=en", tc.form, tc.cookie, tc.asJSON)
+			if r.Status != tc.status || !strings.Contains(r.Body, tc.wantInBody) {
+				t.Errorf("%d %s; want %d with %s", r.Status, r.Body, tc.status, tc.wantInBody)
+			}
+		})
+	}
+	r := lrSelf(t, site, http.MethodPost, "/library/me/requests", url.Values{"type": {"access"}, "csrf": {csrf}, "lang": {"en"}}, cookie, true)
+	var out struct{ Status, ID, Due string }
+	if err := json.Unmarshal([]byte(r.Body), &out); err != nil || r.Status != http.StatusAccepted || out.Status != "received" || out.Due == "" {
+		t.Fatalf("POST /library/me/requests: %d %s", r.Status, r.Body)
+	}
+	site.drain(t)
+	got, err := site.store(t).Get(context.Background(), out.ID)
+	if err != nil || got.Status != requests.Resolved || got.Channel != requests.SelfService || got.Register != "library" || got.SubjectKey != p.subjectKey {
+		t.Fatalf("the self-service request is answered: %+v %v", got, err)
+	}
+	checkLibraryCopy(t, p, copyOn(t, site, p.email, "json"), copyOn(t, site, p.email, "html"))
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/awslambda"
 	"rekisteri/internal/clock"
@@ -18,6 +19,7 @@ import (
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/register"
 	"rekisteri/internal/s3exports"
+	"rekisteri/internal/sqsqueue"
 )
 
 // Config is the library function's environment (template.yaml). REGISTER
@@ -38,6 +40,10 @@ type Config struct {
 	TransfersBucket  string   `env:"TRANSFERS_BUCKET"`
 	TokenKeySecret   string   `env:"TOKEN_KEY_SECRET"`
 	SubjectKeySecret string   `env:"SUBJECT_KEY_SECRET"`
+	// Self-service data-subject requests go to the requests function's
+	// table and queue (requests.go).
+	RequestsTable    string `env:"REQUESTS_TABLE"`
+	RequestsQueueURL string `env:"REQUESTS_QUEUE_URL"`
 }
 
 // Function builds the library Lambda: the public pre-registration,
@@ -72,6 +78,9 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 		Now:     clock.From(ctx), // the local stack's movable clock; in Lambda the real one
 	})
 	if err != nil {
+		return awslambda.Function{}, err
+	}
+	if err := svc.UseRequests(SelfRequests{Table: cfg.RequestsTable, Queue: sqsqueue.New(sqs.NewFromConfig(awsCfg), cfg.RequestsQueueURL)}); err != nil {
 		return awslambda.Function{}, err
 	}
 	return awslambda.Function{

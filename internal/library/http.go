@@ -17,6 +17,8 @@ func (s *Service) Routes() http.Handler {
 	mux.Handle("POST /library/logout", web.Handle(s.logout))
 	mux.Handle("GET /library/me", web.Handle(s.mePage))
 	mux.Handle("POST /library/me", web.Handle(s.meUpdate))
+	mux.Handle("GET /library/me/requests", web.Handle(s.requestsPage)) // requests.go
+	mux.Handle("POST /library/me/requests", web.Handle(s.requestSubmit))
 	mux.Handle("GET /library/pin", web.Handle(s.pinForm))
 	mux.Handle("POST /library/pin", web.Handle(s.pinSubmit))
 	mux.Handle("POST /library/circulation", web.Handle(s.circulation))

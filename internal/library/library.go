@@ -136,6 +136,7 @@ type Service struct {
 	baseURL  *url.URL
 	recs     *seam.Catalogue // the library's tables
 	plat     *seam.Catalogue // mail, audit, bookings (mail budgets)
+	requests *selfRequests   // self-service data-subject requests (requests.go); nil: not taken
 	now      func() time.Time
 }
 
