@@ -146,8 +146,23 @@ func TestLibraryPreregistrationRefusesBadFields(t *testing.T) {
 			}
 		})
 	}
-	if _, r := preregister(t, withGuardian()); r.Status != http.StatusAccepted {
+	ref, r := preregister(t, withGuardian())
+	if r.Status != http.StatusAccepted {
 		t.Fatalf("the child with a guardian: %d %s", r.Status, r.Body)
+	}
+	// Collected at the desk: two patrons, linked both ways until the child is 15.
+	got, err := librarySvc(t).CollectAll(context.Background(), ref, "e2e-desk")
+	if err != nil || got.GuardianNumber == "" || got.GuardianExisted {
+		t.Fatalf("collect the child: %+v %v", got, err)
+	}
+	remember(got.CustomerNumber, got.GuardianNumber)
+	for _, k := range [][2]string{
+		{library.PatronPK(got.CustomerNumber), library.SKPatron}, {library.PatronPK(got.GuardianNumber), library.SKPatron},
+		{library.PatronPK(got.CustomerNumber), library.GuardianSK(got.GuardianNumber)}, {library.PatronPK(got.GuardianNumber), library.DependantSK(got.CustomerNumber)},
+	} {
+		if it := item(t, "PatronsTable", k[0], k[1]); it == nil || (k[1] != library.SKPatron && it["expiryRule"] != "guardian-link-minor") {
+			t.Errorf("%s %s: %v", k[0], k[1], it)
+		}
 	}
 	drain(t)
 	if n := len(mailsTo(t, addr)); n != 1 {
