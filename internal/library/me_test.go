@@ -17,10 +17,10 @@ import (
 	"rekisteri/internal/library"
 )
 
-// me is GET /library/me as JSON.
-func me(t *testing.T, h http.Handler, c *http.Cookie) map[string]any {
+// ssMe is GET /library/me as JSON.
+func ssMe(t *testing.T, h http.Handler, c *http.Cookie) map[string]any {
 	t.Helper()
-	a := send(h, http.MethodGet, "/library/me", nil, true, c)
+	a := ssSend(h, http.MethodGet, "/library/me", nil, true, c)
 	var out map[string]any
 	if err := json.Unmarshal([]byte(a.body), &out); a.status != http.StatusOK || err != nil {
 		t.Fatalf("GET /library/me: %d %s", a.status, a.body)
@@ -32,7 +32,7 @@ func me(t *testing.T, h http.Handler, c *http.Cookie) map[string]any {
 // loans, reservations and fees and whom they answer for; the identity code
 // only as held; without a session, the way to the login form.
 func TestLibraryMePage(t *testing.T) {
-	s := newSelfService(t)
+	s := newSSSite(t)
 	svc := s.service("https://kirjasto.example")
 	h := svc.Routes()
 	n := s.patron(svc, "3141")
@@ -70,14 +70,14 @@ func TestLibraryMePage(t *testing.T) {
 		status int
 		where  string
 	}{{"page", false, http.StatusSeeOther, "/library/login?lang=fi"}, {"JSON", true, http.StatusUnauthorized, ""}} {
-		a := send(h, http.MethodGet, "/library/me", nil, tc.asJSON)
+		a := ssSend(h, http.MethodGet, "/library/me", nil, tc.asJSON)
 		if a.status != tc.status || a.header.Get("Location") != tc.where {
 			t.Errorf("not signed in, %s: %d %q", tc.name, a.status, a.header.Get("Location"))
 		}
 	}
 
-	c, _ := login(t, h, n, "3141")
-	got := me(t, h, c)
+	c, _ := ssLogin(t, h, n, "3141")
+	got := ssMe(t, h, c)
 	for k, want := range map[string]string{"customer": n, "firstName": "Aino", "street": "Kirjastokatu 1", "postcode": "00100",
 		"email": "aino.lukija@example.com", "lang": "fi", "channel": "email", "identityCodeHeld": "true"} {
 		if fmt.Sprint(got[k]) != want {
@@ -93,7 +93,7 @@ func TestLibraryMePage(t *testing.T) {
 	if strings.Contains(all, grown) {
 		t.Error("a child of 15 is still shown to the guardian")
 	}
-	page := send(h, http.MethodGet, "/library/me?lang=en", nil, false, c)
+	page := ssSend(h, http.MethodGet, "/library/me?lang=en", nil, false, c)
 	for _, want := range []string{"Seitsemän veljestä", "2030-01-15", "Kalevala", "2.40 €", "unpaid", "Held in the register (not shown online).",
 		"Persons you are responsible for", "Muumipeikko ja pyrstötähti", "2030-02-01", `name="csrf"`, `action="/library/logout?lang=en"`} {
 		if !strings.Contains(page.body, want) {
@@ -110,11 +110,11 @@ func TestLibraryMePage(t *testing.T) {
 // TestLibraryMeUpdate: each bad field is a 400 at that field and changes
 // nothing; a good change is stored, shown, audited and stamps the last use.
 func TestLibraryMeUpdate(t *testing.T) {
-	s := newSelfService(t)
+	s := newSSSite(t)
 	svc := s.service("https://kirjasto.example")
 	h := svc.Routes()
 	n := s.patron(svc, "1618")
-	c, csrf := login(t, h, n, "1618")
+	c, csrf := ssLogin(t, h, n, "1618")
 	good := func(change ...string) url.Values {
 		v := url.Values{library.CSRFField: {csrf}, "street": {"Uusikatu 2 B 5"}, "postcode": {"00200"}, "city": {"Espoo"},
 			"phone": {"040 123 4567"}, "email": {"aino.uusi@example.com"}, "lang": {"sv"}, "channel": {"sms"}}
@@ -136,7 +136,7 @@ func TestLibraryMeUpdate(t *testing.T) {
 		{"no street, unknown language and channel", good("street", "", "lang", "de", "channel", "pigeon"), []string{"street", "lang", "channel"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := send(h, http.MethodPost, "/library/me", tc.form, true, c)
+			a := ssSend(h, http.MethodPost, "/library/me", tc.form, true, c)
 			var out struct{ Errors map[string]string }
 			if err := json.Unmarshal([]byte(a.body), &out); a.status != http.StatusBadRequest || err != nil || len(out.Errors) != len(tc.fields) {
 				t.Fatalf("%d %s, want 400 at %v", a.status, a.body, tc.fields)
@@ -146,7 +146,7 @@ func TestLibraryMeUpdate(t *testing.T) {
 					t.Errorf("no error at %s: %v", f, out.Errors)
 				}
 			}
-			p := send(h, http.MethodPost, "/library/me?lang=en", tc.form, false, c)
+			p := ssSend(h, http.MethodPost, "/library/me?lang=en", tc.form, false, c)
 			if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="error-summary"`) ||
 				!strings.Contains(p.body, `id="`+tc.fields[0]+`-error"`) {
 				t.Errorf("the page: %d, no summary or no error at %s", p.status, tc.fields[0])
@@ -158,11 +158,11 @@ func TestLibraryMeUpdate(t *testing.T) {
 	}
 
 	s.advance(time.Minute)
-	a := send(h, http.MethodPost, "/library/me?lang=en", good(), false, c)
+	a := ssSend(h, http.MethodPost, "/library/me?lang=en", good(), false, c)
 	if a.status != http.StatusSeeOther || a.header.Get("Location") != "/library/me?lang=en&saved=1" {
 		t.Fatalf("update: %d %v %s", a.status, a.header.Get("Location"), a.body)
 	}
-	got := me(t, h, c)
+	got := ssMe(t, h, c)
 	for k, want := range map[string]string{"street": "Uusikatu 2 B 5", "postcode": "00200", "city": "Espoo", "phone": "+358401234567",
 		"email": "aino.uusi@example.com", "lang": "sv", "channel": "sms"} {
 		if fmt.Sprint(got[k]) != want {
@@ -172,12 +172,12 @@ func TestLibraryMeUpdate(t *testing.T) {
 	if it := s.item(n); it["lastUsedAt"] != s.now().Format(time.RFC3339) {
 		t.Errorf("lastUsedAt %v, want the update's time", it["lastUsedAt"])
 	}
-	if saved := send(h, http.MethodGet, "/library/me?lang=en&saved=1", nil, false, c); !strings.Contains(saved.body, "Your details are saved.") {
+	if saved := ssSend(h, http.MethodGet, "/library/me?lang=en&saved=1", nil, false, c); !strings.Contains(saved.body, "Your details are saved.") {
 		t.Error("the page after saving does not say so")
 	}
 
 	// Removing the e-mail with letters as the channel removes it.
-	if a := send(h, http.MethodPost, "/library/me", good("email", "", "channel", "letter"), true, c); a.status != http.StatusOK {
+	if a := ssSend(h, http.MethodPost, "/library/me", good("email", "", "channel", "letter"), true, c); a.status != http.StatusOK {
 		t.Fatalf("update: %d %s", a.status, a.body)
 	}
 	if it := s.item(n); it["email"] != nil || it["delivery"] != "letter" {
@@ -198,7 +198,7 @@ func TestLibraryMeUpdate(t *testing.T) {
 	_ = attributevalue.UnmarshalListOfMaps(out.Items, &entries)
 	found := 0
 	for _, e := range entries {
-		if e["event"] == library.EventSelfServiceUpdate && e["subjectKey"] == subjectOf(n) {
+		if e["event"] == library.EventSelfServiceUpdate && e["subjectKey"] == ssSubjectOf(n) {
 			found++
 			if b, _ := json.Marshal(e); strings.Contains(string(b), "Uusikatu") || strings.Contains(string(b), n) {
 				t.Errorf("the audit entry holds personal data: %s", b)

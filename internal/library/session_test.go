@@ -28,9 +28,9 @@ import (
 	"rekisteri/internal/register"
 )
 
-// selfService is the library register over a local stack's tables, served
+// ssSite is the library register over a local stack's tables, served
 // straight from its routes, with a clock the test moves.
-type selfService struct {
+type ssSite struct {
 	t     *testing.T
 	ctx   context.Context
 	stack *local.Stack
@@ -41,7 +41,7 @@ type selfService struct {
 	keys  keyring.Keys
 }
 
-func newSelfService(t *testing.T) *selfService {
+func newSSSite(t *testing.T) *ssSite {
 	t.Helper()
 	stack := localtest.Stack(t, "lss")
 	env := stack.Env["LibraryFunction"]
@@ -49,24 +49,24 @@ func newSelfService(t *testing.T) *selfService {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &selfService{t: t, ctx: context.Background(), stack: stack, cat: localtest.Catalogue(t, stack, "library"),
+	return &ssSite{t: t, ctx: context.Background(), stack: stack, cat: localtest.Catalogue(t, stack, "library"),
 		plat: localtest.Catalogue(t, stack, "museum"), at: time.Now().UTC().Truncate(time.Second), keys: keys}
 }
 
-func (s *selfService) now() time.Time {
+func (s *ssSite) now() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.at
 }
 
-func (s *selfService) advance(d time.Duration) {
+func (s *ssSite) advance(d time.Duration) {
 	s.mu.Lock()
 	s.at = s.at.Add(d)
 	s.mu.Unlock()
 }
 
 // service is the register as served at base.
-func (s *selfService) service(base string) *library.Service {
+func (s *ssSite) service(base string) *library.Service {
 	s.t.Helper()
 	u, _ := url.Parse(base)
 	env := s.stack.Env["LibraryFunction"]
@@ -84,34 +84,34 @@ func (s *selfService) service(base string) *library.Service {
 	return svc
 }
 
-// newNumber is a fresh customer number no other test uses.
-func newNumber() string {
+// ssNumber is a fresh customer number no other test uses.
+func ssNumber() string {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1e13))
 	return fmt.Sprintf("9%013d", n)
 }
 
-// subjectOf is a test patron's subject key: not its number.
-func subjectOf(number string) string {
+// ssSubjectOf is a test patron's subject key: not its number.
+func ssSubjectOf(number string) string {
 	return "test-subject-" + strings.Map(func(r rune) rune { return 'a' + r - '0' }, number)
 }
 
 // patron writes an adult patron with pin, as collection does, and returns
 // its customer number.
-func (s *selfService) patron(svc *library.Service, pin string) string {
+func (s *ssSite) patron(svc *library.Service, pin string) string {
 	s.t.Helper()
 	return s.patronBorn(svc, pin, "1990-05-01")
 }
 
 // patronBorn is patron born on the day (YYYY-MM-DD).
-func (s *selfService) patronBorn(svc *library.Service, pin, born string) string {
+func (s *ssSite) patronBorn(svc *library.Service, pin, born string) string {
 	s.t.Helper()
-	n := newNumber()
+	n := ssNumber()
 	h, err := library.HashPIN(pin)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	at := s.now().Format(time.RFC3339)
-	p := &library.Patron{PK: library.PatronPK(n), SK: library.SKPatron, SubjectKey: subjectOf(n), CustomerNumber: n,
+	p := &library.Patron{PK: library.PatronPK(n), SK: library.SKPatron, SubjectKey: ssSubjectOf(n), CustomerNumber: n,
 		FirstName: "Aino", LastName: "Lukija", SealID: "seal-" + n, PIN: h,
 		IdentityCode: &fieldcrypt.Sealed{Version: 1, KeyID: "test", EncryptedKey: []byte("k"), Nonce: []byte("n"), Ciphertext: []byte("c")},
 		Street:       "Kirjastokatu 1", Postcode: "00100", City: "Helsinki", Email: "aino.lukija@example.com", BirthDate: born,
@@ -123,7 +123,7 @@ func (s *selfService) patronBorn(svc *library.Service, pin, born string) string 
 }
 
 // item is the stored patron record of number.
-func (s *selfService) item(number string) map[string]any {
+func (s *ssSite) item(number string) map[string]any {
 	s.t.Helper()
 	out, err := s.stack.Clients().DynamoDB.GetItem(s.ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.cat.Table("patrons")), Key: dynamo.Key(library.PatronPK(number), library.SKPatron), ConsistentRead: aws.Bool(true)})
@@ -137,15 +137,15 @@ func (s *selfService) item(number string) map[string]any {
 	return m
 }
 
-type answer struct {
+type ssAnswer struct {
 	status  int
 	body    string
 	header  http.Header
 	cookies []*http.Cookie
 }
 
-// send is one request to h, with cookies and the form (JSON answers when asJSON).
-func send(h http.Handler, method, path string, form url.Values, asJSON bool, cookies ...*http.Cookie) answer {
+// ssSend is one request to h, with cookies and the form (JSON answers when asJSON).
+func ssSend(h http.Handler, method, path string, form url.Values, asJSON bool, cookies ...*http.Cookie) ssAnswer {
 	var req *http.Request
 	if method == http.MethodGet {
 		req = httptest.NewRequest(method, path, nil)
@@ -162,10 +162,10 @@ func send(h http.Handler, method, path string, form url.Values, asJSON bool, coo
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	res := w.Result()
-	return answer{status: w.Code, body: w.Body.String(), header: w.Header(), cookies: res.Cookies()}
+	return ssAnswer{status: w.Code, body: w.Body.String(), header: w.Header(), cookies: res.Cookies()}
 }
 
-func (a answer) cookie() *http.Cookie {
+func (a ssAnswer) cookie() *http.Cookie {
 	for _, c := range a.cookies {
 		if c.Name == library.SessionCookie {
 			return c
@@ -174,11 +174,11 @@ func (a answer) cookie() *http.Cookie {
 	return nil
 }
 
-// login signs number in with pin and answers the session cookie and the
+// ssLogin signs number in with pin and answers the session cookie and the
 // CSRF token (JSON), failing the test unless it works.
-func login(t *testing.T, h http.Handler, number, pin string) (*http.Cookie, string) {
+func ssLogin(t *testing.T, h http.Handler, number, pin string) (*http.Cookie, string) {
 	t.Helper()
-	a := send(h, http.MethodPost, "/library/login", url.Values{"customer": {number}, "pin": {pin}}, true)
+	a := ssSend(h, http.MethodPost, "/library/login", url.Values{"customer": {number}, "pin": {pin}}, true)
 	var out map[string]string
 	if err := json.Unmarshal([]byte(a.body), &out); a.status != http.StatusOK || err != nil || a.cookie() == nil {
 		t.Fatalf("login: %d %s", a.status, a.body)
@@ -191,22 +191,22 @@ func login(t *testing.T, h http.Handler, number, pin string) (*http.Cookie, stri
 // without a PIN all get one answer — the same status and the same text, in
 // JSON and on the page — and no cookie.
 func TestLibraryLoginRefusalsLookAlike(t *testing.T) {
-	s := newSelfService(t)
+	s := newSSSite(t)
 	svc := s.service("https://kirjasto.example")
 	h := svc.Routes()
 	wrong := s.patron(svc, "4821")
 	locked := s.patron(svc, "1357")
 	for range library.MaxFailedLogins {
-		send(h, http.MethodPost, "/library/login", url.Values{"customer": {locked}, "pin": {"0000"}}, true)
+		ssSend(h, http.MethodPost, "/library/login", url.Values{"customer": {locked}, "pin": {"0000"}}, true)
 	}
-	noPIN := newNumber()
+	noPIN := ssNumber()
 	if err := svc.PutPatronForTest(s.ctx, &library.Patron{PK: library.PatronPK(noPIN), SK: library.SKPatron, CustomerNumber: noPIN,
 		SubjectKey: "test-subject-" + noPIN, FirstName: "Ei", LastName: "Tunnuslukua", LastUsedAt: s.now().Format(time.RFC3339)}); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct{ name, customer, pin string }{
 		{"wrong PIN", wrong, "4822"},
-		{"unknown number", newNumber(), "4821"},
+		{"unknown number", ssNumber(), "4821"},
 		{"locked number, right PIN", locked, "1357"},
 		{"locked number, wrong PIN", locked, "9999"},
 		{"malformed number", "12#34", "4821"},
@@ -215,9 +215,9 @@ func TestLibraryLoginRefusalsLookAlike(t *testing.T) {
 	var firstJSON, firstPage string
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			j := send(h, http.MethodPost, "/library/login", url.Values{"customer": {tc.customer}, "pin": {tc.pin}}, true)
-			p := send(h, http.MethodPost, "/library/login", url.Values{"customer": {tc.customer}, "pin": {tc.pin}, "lang": {"en"}}, false)
-			for _, a := range []answer{j, p} {
+			j := ssSend(h, http.MethodPost, "/library/login", url.Values{"customer": {tc.customer}, "pin": {tc.pin}}, true)
+			p := ssSend(h, http.MethodPost, "/library/login", url.Values{"customer": {tc.customer}, "pin": {tc.pin}, "lang": {"en"}}, false)
+			for _, a := range []ssAnswer{j, p} {
 				if a.status != http.StatusUnauthorized || a.cookie() != nil {
 					t.Fatalf("answer %d, cookie %v: want 401 and no cookie", a.status, a.cookie())
 				}
@@ -253,12 +253,12 @@ func TestLibraryLoginRefusalsLookAlike(t *testing.T) {
 // TestLibraryLockout: MaxFailedLogins wrong PINs in a row lock the number
 // for LockoutPeriod; fewer do not, and a right PIN resets the count.
 func TestLibraryLockout(t *testing.T) {
-	s := newSelfService(t)
+	s := newSSSite(t)
 	svc := s.service("https://kirjasto.example")
 	h := svc.Routes()
 	n := s.patron(svc, "2468")
 	try := func(pin string) int {
-		return send(h, http.MethodPost, "/library/login", url.Values{"customer": {n}, "pin": {pin}}, true).status
+		return ssSend(h, http.MethodPost, "/library/login", url.Values{"customer": {n}, "pin": {pin}}, true).status
 	}
 	steps := []struct {
 		name    string
@@ -292,7 +292,7 @@ func TestLibraryLockout(t *testing.T) {
 // TestLibrarySessionCookie: the cookie's flags, Secure everywhere but plain
 // http on this machine; signing in stamps the last use and its retention.
 func TestLibrarySessionCookie(t *testing.T) {
-	s := newSelfService(t)
+	s := newSSSite(t)
 	for _, tc := range []struct {
 		base   string
 		secure bool
@@ -306,7 +306,7 @@ func TestLibrarySessionCookie(t *testing.T) {
 			svc := s.service(tc.base)
 			n := s.patron(svc, "8642")
 			s.advance(time.Hour)
-			a := send(svc.Routes(), http.MethodPost, "/library/login", url.Values{"customer": {n}, "pin": {"8642"}, "lang": {"sv"}}, false)
+			a := ssSend(svc.Routes(), http.MethodPost, "/library/login", url.Values{"customer": {n}, "pin": {"8642"}, "lang": {"sv"}}, false)
 			c := a.cookie()
 			if a.status != http.StatusSeeOther || a.header.Get("Location") != "/library/me?lang=sv" || c == nil {
 				t.Fatalf("login: %d %v %v", a.status, a.header, c)
@@ -334,13 +334,13 @@ func TestLibrarySessionCookie(t *testing.T) {
 // wrong one or with another session's is refused (403) and changes
 // nothing; the session's own works.
 func TestLibraryCSRF(t *testing.T) {
-	s := newSelfService(t)
+	s := newSSSite(t)
 	svc := s.service("https://kirjasto.example")
 	h := svc.Routes()
 	n := s.patron(svc, "5555")
 	other := s.patron(svc, "6666")
-	_, otherCSRF := login(t, h, other, "6666")
-	c, csrf := login(t, h, n, "5555")
+	_, otherCSRF := ssLogin(t, h, other, "6666")
+	c, csrf := ssLogin(t, h, n, "5555")
 	change := url.Values{"street": {"Uusikatu 2"}, "postcode": {"00200"}, "city": {"Helsinki"}, "lang": {"fi"}, "channel": {"letter"}}
 	with := func(token string) url.Values {
 		v := url.Values{}
@@ -354,7 +354,7 @@ func TestLibraryCSRF(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, token string }{{"no token", ""}, {"wrong token", "x" + csrf[1:]}, {"another session's", otherCSRF}} {
 		for _, path := range []string{"/library/me", "/library/logout"} {
-			a := send(h, http.MethodPost, path, with(tc.token), false, c)
+			a := ssSend(h, http.MethodPost, path, with(tc.token), false, c)
 			if a.status != http.StatusForbidden {
 				t.Errorf("%s %s: %d", tc.name, path, a.status)
 			}
@@ -363,7 +363,7 @@ func TestLibraryCSRF(t *testing.T) {
 	if it := s.item(n); it["street"] != "Kirjastokatu 1" || it["sessionHash"] == nil {
 		t.Fatalf("a refused form changed the record: %v", it["street"])
 	}
-	if a := send(h, http.MethodPost, "/library/me", with(csrf), false, c); a.status != http.StatusSeeOther {
+	if a := ssSend(h, http.MethodPost, "/library/me", with(csrf), false, c); a.status != http.StatusSeeOther {
 		t.Fatalf("the session's own token: %d %s", a.status, a.body)
 	}
 	if it := s.item(n); it["street"] != "Uusikatu 2" {
@@ -374,15 +374,15 @@ func TestLibraryCSRF(t *testing.T) {
 // TestLibrarySessionEnds: the session ends after its lifetime, on signing
 // out (the old cookie is then of no use) and on signing in elsewhere.
 func TestLibrarySessionEnds(t *testing.T) {
-	s := newSelfService(t)
+	s := newSSSite(t)
 	svc := s.service("https://kirjasto.example")
 	h := svc.Routes()
 	n := s.patron(svc, "7777")
 	signedIn := func(c *http.Cookie) bool {
-		return send(h, http.MethodGet, "/library/me", nil, true, c).status == http.StatusOK
+		return ssSend(h, http.MethodGet, "/library/me", nil, true, c).status == http.StatusOK
 	}
 
-	c, _ := login(t, h, n, "7777")
+	c, _ := ssLogin(t, h, n, "7777")
 	if !signedIn(c) {
 		t.Fatal("not signed in after login")
 	}
@@ -390,13 +390,13 @@ func TestLibrarySessionEnds(t *testing.T) {
 	if signedIn(c) {
 		t.Error("the session outlived its lifetime")
 	}
-	if a := send(h, http.MethodGet, "/library/me?lang=en", nil, false, c); a.status != http.StatusSeeOther ||
+	if a := ssSend(h, http.MethodGet, "/library/me?lang=en", nil, false, c); a.status != http.StatusSeeOther ||
 		a.header.Get("Location") != "/library/login?lang=en&from=expired" {
 		t.Errorf("an expired session's page: %d %v", a.status, a.header.Get("Location"))
 	}
 
-	c, csrf := login(t, h, n, "7777")
-	out := send(h, http.MethodPost, "/library/logout", url.Values{library.CSRFField: {csrf}}, false, c)
+	c, csrf := ssLogin(t, h, n, "7777")
+	out := ssSend(h, http.MethodPost, "/library/logout", url.Values{library.CSRFField: {csrf}}, false, c)
 	if out.status != http.StatusSeeOther || out.cookie() == nil || out.cookie().MaxAge >= 0 {
 		t.Fatalf("logout: %d %v", out.status, out.cookie())
 	}
@@ -404,8 +404,8 @@ func TestLibrarySessionEnds(t *testing.T) {
 		t.Error("the cookie still works after signing out")
 	}
 
-	first, _ := login(t, h, n, "7777")
-	second, _ := login(t, h, n, "7777")
+	first, _ := ssLogin(t, h, n, "7777")
+	second, _ := ssLogin(t, h, n, "7777")
 	if signedIn(first) || !signedIn(second) {
 		t.Error("signing in again should end the earlier session")
 	}
