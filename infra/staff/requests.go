@@ -50,6 +50,9 @@ const (
 	maxStaffArg = 100  // characters of -actor and -case
 )
 
+// requestsStdin is where -hetu-stdin reads the identity code (tests replace it).
+var requestsStdin io.Reader = os.Stdin
+
 // requestsCmd is a parsed `staff requests` command.
 type requestsCmd struct {
 	sub, id                                                  string
@@ -92,7 +95,7 @@ func requestsCommand(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	t := &requestsTool{store: store, db: db, recs: recs, queue: sqsqueue.New(sqsClient, res.Queue),
-		keys: keyring.New(secretsmanager.NewFromConfig(awsCfg), "", res.SubjectKeySecret), now: now, stdout: stdout, stdin: os.Stdin}
+		keys: keyring.New(secretsmanager.NewFromConfig(awsCfg), "", res.SubjectKeySecret), now: now, stdout: stdout, stdin: requestsStdin}
 	if c.sub == "create" && c.register == "library" {
 		lib, err := findResources(ctx, cloudformation.NewFromConfig(awsCfg), sqsClient, c.local, c.stack, []resourceOutput{{"PatronsTableName", "PatronsTable", false}})
 		if err != nil {
