@@ -79,9 +79,9 @@ func newSelfServicePatron(t *testing.T, svc *library.Service) selfServicePatron 
 	return p
 }
 
-// selfService sends a request with the session cookie (when given),
+// ssRequest sends a request with the session cookie (when given),
 // answering JSON when asJSON.
-func selfService(t *testing.T, method, path string, form url.Values, cookie string, asJSON bool) response {
+func ssRequest(t *testing.T, method, path string, form url.Values, cookie string, asJSON bool) response {
 	t.Helper()
 	var req *http.Request
 	if method == http.MethodGet {
@@ -99,8 +99,8 @@ func selfService(t *testing.T, method, path string, form url.Values, cookie stri
 	return do(t, req)
 }
 
-// sessionCookie is the session cookie an answer sets, parsed.
-func sessionCookie(r response) *http.Cookie {
+// ssCookie is the session cookie an answer sets, parsed.
+func ssCookie(r response) *http.Cookie {
 	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 		if c.Name == library.SessionCookie {
 			return c
@@ -109,16 +109,16 @@ func sessionCookie(r response) *http.Cookie {
 	return nil
 }
 
-var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+var ssCSRFRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// logsSince are the suite's log lines from offset on.
-func logsSince(offset int) string {
+// ssLogsSince are the suite's log lines from offset on.
+func ssLogsSince(offset int) string {
 	captureMu.Lock()
 	defer captureMu.Unlock()
 	return logs.String()[offset:]
 }
 
-func logOffset() int {
+func ssLogOffset() int {
 	captureMu.Lock()
 	defer captureMu.Unlock()
 	return logs.Len()
@@ -135,17 +135,17 @@ func logOffset() int {
 // session, and so does time. No PIN or number reaches a log line.
 func TestLibrarySelfService(t *testing.T) {
 	svc := selfServiceLibrary(t)
-	from := logOffset()
+	from := ssLogOffset()
 	p := newSelfServicePatron(t, svc)
 	var bodies []string
 	keep := func(r response) response { bodies = append(bodies, r.Body); return r }
 	try := func(number, pin string) response {
-		return keep(selfService(t, http.MethodPost, "/library/login", url.Values{"customer": {number}, "pin": {pin}}, "", true))
+		return keep(ssRequest(t, http.MethodPost, "/library/login", url.Values{"customer": {number}, "pin": {pin}}, "", true))
 	}
-	wrongPIN := fmt.Sprintf("%08d", (atoiOr(p.pin)+1)%1e8)
+	wrongPIN := fmt.Sprintf("%08d", (ssAtoi(p.pin)+1)%1e8)
 
 	unknown := try("99"+p.number[2:], p.pin)
-	if unknown.Status != http.StatusUnauthorized || sessionCookie(unknown) != nil {
+	if unknown.Status != http.StatusUnauthorized || ssCookie(unknown) != nil {
 		t.Fatalf("unknown number: %d %s", unknown.Status, unknown.Body)
 	}
 	for i := 1; i < library.MaxFailedLogins; i++ {
@@ -163,8 +163,8 @@ func TestLibrarySelfService(t *testing.T) {
 		t.Fatalf("locked after %d wrong PINs, the right PIN: %d %s, want the unknown number's answer", library.MaxFailedLogins, r.Status, r.Body)
 	}
 	advance(t, "1h") // past the lockout's 15 minutes
-	form := keep(selfService(t, http.MethodPost, "/library/login", url.Values{"customer": {p.number}, "pin": {p.pin}, "lang": {"en"}}, "", false))
-	c := sessionCookie(form)
+	form := keep(ssRequest(t, http.MethodPost, "/library/login", url.Values{"customer": {p.number}, "pin": {p.pin}, "lang": {"en"}}, "", false))
+	c := ssCookie(form)
 	if form.Status != http.StatusSeeOther || form.Header.Get("Location") != "/library/me?lang=en" || c == nil {
 		t.Fatalf("sign in after the lock: %d %v", form.Status, form.Header)
 	}
@@ -175,7 +175,7 @@ func TestLibrarySelfService(t *testing.T) {
 		t.Errorf("the session cookie: %+v", c)
 	}
 
-	page := keep(selfService(t, http.MethodGet, "/library/me?lang=en", nil, c.Value, false))
+	page := keep(ssRequest(t, http.MethodGet, "/library/me?lang=en", nil, c.Value, false))
 	if page.Status != http.StatusOK {
 		t.Fatalf("GET /library/me: %d", page.Status)
 	}
@@ -184,27 +184,27 @@ func TestLibrarySelfService(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	m := csrfRE.FindStringSubmatch(page.Body)
+	m := ssCSRFRE.FindStringSubmatch(page.Body)
 	if m == nil {
 		t.Fatal("no form token on the page")
 	}
 	csrf := m[1]
 	change := url.Values{"street": {"Uusi Lukijankuja 7 A 2"}, "postcode": {"00510"}, "city": {"Helsinki"}, "phone": {"050 765 4321"},
 		"email": {p.email}, "lang": {"sv"}, "channel": {"sms"}}
-	if r := keep(selfService(t, http.MethodPost, "/library/me?lang=en", change, c.Value, false)); r.Status != http.StatusForbidden {
+	if r := keep(ssRequest(t, http.MethodPost, "/library/me?lang=en", change, c.Value, false)); r.Status != http.StatusForbidden {
 		t.Errorf("a change without the form's token: %d", r.Status)
 	}
 	change.Set("csrf", csrf)
 	change.Set("postcode", "5100")
-	if r := keep(selfService(t, http.MethodPost, "/library/me?lang=en", change, c.Value, false)); r.Status != http.StatusBadRequest ||
+	if r := keep(ssRequest(t, http.MethodPost, "/library/me?lang=en", change, c.Value, false)); r.Status != http.StatusBadRequest ||
 		!strings.Contains(r.Body, `id="postcode-error"`) {
 		t.Errorf("a bad postcode: %d", r.Status)
 	}
 	change.Set("postcode", "00510")
-	if r := keep(selfService(t, http.MethodPost, "/library/me?lang=en", change, c.Value, false)); r.Status != http.StatusSeeOther {
+	if r := keep(ssRequest(t, http.MethodPost, "/library/me?lang=en", change, c.Value, false)); r.Status != http.StatusSeeOther {
 		t.Fatalf("the change: %d %s", r.Status, r.Body)
 	}
-	js := keep(selfService(t, http.MethodGet, "/library/me", nil, c.Value, true))
+	js := keep(ssRequest(t, http.MethodGet, "/library/me", nil, c.Value, true))
 	var me map[string]any
 	if err := json.Unmarshal([]byte(js.Body), &me); err != nil || js.Status != http.StatusOK {
 		t.Fatalf("GET /library/me as JSON: %d %s", js.Status, js.Body)
@@ -216,20 +216,20 @@ func TestLibrarySelfService(t *testing.T) {
 		}
 	}
 
-	out := keep(selfService(t, http.MethodPost, "/library/logout", url.Values{"csrf": {csrf}}, c.Value, false))
-	if cleared := sessionCookie(out); out.Status != http.StatusSeeOther || cleared == nil || cleared.MaxAge >= 0 {
+	out := keep(ssRequest(t, http.MethodPost, "/library/logout", url.Values{"csrf": {csrf}}, c.Value, false))
+	if cleared := ssCookie(out); out.Status != http.StatusSeeOther || cleared == nil || cleared.MaxAge >= 0 {
 		t.Errorf("sign out: %d %v", out.Status, cleared)
 	}
-	if r := keep(selfService(t, http.MethodGet, "/library/me", nil, c.Value, true)); r.Status != http.StatusUnauthorized {
+	if r := keep(ssRequest(t, http.MethodGet, "/library/me", nil, c.Value, true)); r.Status != http.StatusUnauthorized {
 		t.Errorf("the cookie after signing out: %d", r.Status)
 	}
 
-	again := sessionCookie(keep(selfService(t, http.MethodPost, "/library/login", url.Values{"customer": {p.number}, "pin": {p.pin}}, "", false)))
+	again := ssCookie(keep(ssRequest(t, http.MethodPost, "/library/login", url.Values{"customer": {p.number}, "pin": {p.pin}}, "", false)))
 	if again == nil {
 		t.Fatal("no session after signing in again")
 	}
 	advance(t, "1h") // past the session's 15 minutes
-	if r := keep(selfService(t, http.MethodGet, "/library/me?lang=fi", nil, again.Value, false)); r.Status != http.StatusSeeOther ||
+	if r := keep(ssRequest(t, http.MethodGet, "/library/me?lang=fi", nil, again.Value, false)); r.Status != http.StatusSeeOther ||
 		r.Header.Get("Location") != "/library/login?lang=fi&from=expired" {
 		t.Errorf("an expired session: %d %v", r.Status, r.Header.Get("Location"))
 	}
@@ -239,7 +239,7 @@ func TestLibrarySelfService(t *testing.T) {
 			t.Fatalf("an answer shows the identity code or the PIN: %s", b)
 		}
 	}
-	lines := logsSince(from)
+	lines := ssLogsSince(from)
 	for what, v := range map[string]string{"PIN": p.pin, "wrong PIN": wrongPIN, "customer number": p.number, "identity code": p.hetu} {
 		if strings.Contains(lines, v) {
 			t.Errorf("a log line holds the %s", what)
@@ -247,7 +247,7 @@ func TestLibrarySelfService(t *testing.T) {
 	}
 }
 
-func atoiOr(s string) int { n, _ := strconv.Atoi(s); return n }
+func ssAtoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // TestBrowserAccessibilityLibrarySelfService: the login form, its error
 // state after a wrong PIN, the self-service page and its error state pass
