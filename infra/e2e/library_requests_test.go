@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/chromedp/chromedp"
 
 	"rekisteri/infra/local"
 	"rekisteri/internal/dynamo"
@@ -396,4 +397,30 @@ func TestLibraryRequestSelfServiceAccess(t *testing.T) {
 		t.Fatalf("the self-service request is answered: %+v %v", got, err)
 	}
 	checkLibraryCopy(t, p, copyOn(t, site, p.email, "json"), copyOn(t, site, p.email, "html"))
+}
+
+// TestBrowserAccessibilityLibraryRequests: the self-service request form,
+// its error state (a rectification that says nothing) and its answer pass
+// axe's WCAG 2.1 AA rules, the error at its field.
+func TestBrowserAccessibilityLibraryRequests(t *testing.T) {
+	svc := selfServiceLibrary(t)
+	pt := newSelfServicePatron(t, svc)
+	p := newA11yPage(t)
+	submit := func(action string) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(chromedp.CSS(`form[action^="` + action + `"] button[type=submit]`))
+	}
+	p.load("open the login form", http.StatusOK, chromedp.Navigate(server.URL+"/library/login?lang=sv"))
+	p.do("sign in", chromedp.SendKeys(chromedp.CSS("#customer"), pt.number), chromedp.SendKeys(chromedp.CSS("#pin"), pt.pin))
+	p.load("sign in", http.StatusOK, submit("/library/login"))
+	p.load("open the request form", http.StatusOK, chromedp.Navigate(server.URL+"/library/me/requests?lang=sv"))
+	p.axe("library request form")
+
+	p.do("a rectification without details", chromedp.Click(chromedp.CSS("#type-rectification")))
+	p.load("send", http.StatusBadRequest, submit("/library/me/requests"))
+	p.errorState("library request form error state", "details")
+	p.axe("library request form, error state")
+
+	p.do("a copy instead", chromedp.Click(chromedp.CSS("#type-access")))
+	p.load("send", http.StatusAccepted, submit("/library/me/requests"))
+	p.axe("library request received")
 }
