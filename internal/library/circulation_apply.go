@@ -7,12 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -83,7 +80,7 @@ func (s *Service) ApplyCirculation(ctx context.Context, raws []json.RawMessage) 
 		go func() {
 			defer wg.Done()
 			for idx := range work {
-				var p *Patron
+				var p *circulationPatronItem
 				for _, i := range idx {
 					o, err := s.applyEvent(ctx, events[i], &p, now)
 					if err != nil {
@@ -118,10 +115,10 @@ func (s *Service) ApplyCirculation(ctx context.Context, raws []json.RawMessage) 
 
 // applyEvent applies ev once. *p is the patron as last read or written in
 // this batch (nil: read it).
-func (s *Service) applyEvent(ctx context.Context, ev event, p **Patron, now time.Time) (outcome, error) {
+func (s *Service) applyEvent(ctx context.Context, ev event, p **circulationPatronItem, now time.Time) (outcome, error) {
 	for attempt := range circulationAttempts {
 		if *p == nil {
-			got, err := s.getPatron(ctx, ev.Customer)
+			got, err := s.circulationReadPatron(ctx, ev.Customer)
 			if errors.Is(err, ErrNotFound) {
 				return rejectedCustomer, nil
 			}
@@ -132,7 +129,7 @@ func (s *Service) applyEvent(ctx context.Context, ev event, p **Patron, now time
 		}
 		was := *p
 		next := *was
-		effect, err := s.effect(ctx, ev, &next)
+		effect, err := s.effect(ctx, ev, &next.Patron, next.restricted)
 		if err != nil {
 			return 0, err
 		}
@@ -140,7 +137,7 @@ func (s *Service) applyEvent(ctx context.Context, ev event, p **Patron, now time
 		if err != nil {
 			return 0, err
 		}
-		patron, err := s.circulationPatron(ev.Customer, was, &next, ev.at, now)
+		patron, err := s.circulationPatron(ev.Customer, &was.Patron, &next.Patron, ev.at, now)
 		if err != nil {
 			return 0, err
 		}
@@ -169,7 +166,8 @@ func (s *Service) applyEvent(ctx context.Context, ev event, p **Patron, now time
 
 // effect is ev's change to the patron's loans, reservations and fees, as
 // transaction items; it moves p's counts (openLoans, unpaidFees) to match.
-func (s *Service) effect(ctx context.Context, ev event, p *Patron) ([]types.TransactWriteItem, error) {
+// A restricted patron's loan is not counted in the statistics.
+func (s *Service) effect(ctx context.Context, ev event, p *Patron, restricted bool) ([]types.TransactWriteItem, error) {
 	pk, at := PatronPK(ev.Customer), ev.at.Format(time.RFC3339)
 	var items []types.TransactWriteItem
 	add := func(it types.TransactWriteItem, err error) error {
@@ -195,11 +193,13 @@ func (s *Service) effect(ctx context.Context, ev event, p *Patron) ([]types.Tran
 			return nil, err
 		}
 		items = append(items, s.reservationDelete(ev.Customer, ev.Item.ID)) // a reservation ends when the item is loaned
-		stat, err := s.countLoan(p, ev.Library, ev.at)
-		if err != nil {
-			return nil, err
+		if !restricted {
+			stat, err := s.countLoan(p, ev.Library, ev.at)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, stat)
 		}
-		items = append(items, stat)
 	case EvRenewal, EvReturn:
 		prev, err := s.getLoan(ctx, ev.Customer, ev.Item.ID)
 		if err != nil || prev == nil {
@@ -306,105 +306,4 @@ func payFees(fees []Fee, ev event, at string) []feeChange {
 		out = append(out, feeChange{was: f, changed: &c})
 	}
 	return out
-}
-
-// circulationPatron is the patron's update for an event at at: lastUsedAt
-// moves to the event's time (never back, and never past now), the counts
-// to next's, and the retention rule to that of next's state, through the
-// record seam. It applies only while the patron is as was.
-func (s *Service) circulationPatron(customer string, was, next *Patron, at, now time.Time) (*types.Update, error) {
-	used := at
-	if used.After(now) {
-		used = now
-	}
-	if t, err := time.Parse(time.RFC3339, was.LastUsedAt); err == nil && t.After(used) {
-		used = t
-	}
-	next.LastUsedAt = used.UTC().Format(time.RFC3339)
-	next.Status = next.State()
-	pk := PatronPK(customer)
-	ch, err := s.recs.Enter(KindPatron, next.Status, pk, map[string]time.Time{"lastUsedAt": used})
-	if err != nil {
-		return nil, err
-	}
-	n := func(i int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(i)} }
-	str := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	vals := map[string]types.AttributeValue{
-		":usedAt": str(next.LastUsedAt), ":state": str(next.Status),
-		":openLoans": n(next.OpenLoans), ":unpaidFees": n(next.UnpaidFees), ":openTransfers": n(next.OpenTransfers),
-	}
-	cond := "attribute_exists(pk)"
-	for _, c := range []struct {
-		attr string
-		n    int
-	}{{"openLoans", was.OpenLoans}, {"unpaidFees", was.UnpaidFees}, {"openTransfers", was.OpenTransfers}} {
-		ph := ":was_" + c.attr
-		vals[ph] = n(c.n)
-		if c.n == 0 {
-			cond += " AND (attribute_not_exists(" + c.attr + ") OR " + c.attr + " = " + ph + ")"
-		} else {
-			cond += " AND " + c.attr + " = " + ph
-		}
-	}
-	if was.LastUsedAt == "" {
-		cond += " AND attribute_not_exists(lastUsedAt)"
-	} else {
-		cond += " AND lastUsedAt = :wasUsedAt"
-		vals[":wasUsedAt"] = str(was.LastUsedAt)
-	}
-	set := "lastUsedAt = :usedAt, #status = :state, openLoans = :openLoans, unpaidFees = :unpaidFees, openTransfers = :openTransfers"
-	return &types.Update{
-		TableName:                 aws.String(s.tables.Patrons),
-		Key:                       dynamo.Key(pk, SKPatron),
-		UpdateExpression:          aws.String(ch.Expression(set, "")),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: ch.Values(vals),
-	}, nil
-}
-
-// getLoan reads the open loan of itemID, or nil.
-func (s *Service) getLoan(ctx context.Context, customer, itemID string) (*Loan, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(s.tables.Loans), Key: dynamo.Key(PatronPK(customer), LoanSK(itemID)), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read loan: %w", err)
-	}
-	if len(out.Item) == 0 {
-		return nil, nil
-	}
-	var l Loan
-	if err := attributevalue.UnmarshalMap(out.Item, &l); err != nil {
-		return nil, fmt.Errorf("read loan: %w", err)
-	}
-	return &l, nil
-}
-
-// unpaidFees reads the customer's unpaid fees (one Query of their partition).
-func (s *Service) unpaidFees(ctx context.Context, customer string) ([]Fee, error) {
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.tables.Loans),
-		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :fee)"),
-		FilterExpression:          aws.String("#status = :unpaid"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: PatronPK(customer)}, ":fee": &types.AttributeValueMemberS{Value: skFee}, ":unpaid": &types.AttributeValueMemberS{Value: FeeUnpaid}},
-		ConsistentRead:            aws.Bool(true),
-	}
-	var fees []Fee
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("read fees: %w", err)
-		}
-		var page []Fee
-		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
-			return nil, fmt.Errorf("read fees: %w", err)
-		}
-		fees = append(fees, page...)
-		if out.LastEvaluatedKey == nil {
-			return fees, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
 }

@@ -1,6 +1,7 @@
 package library
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"rekisteri/internal/register"
 	"rekisteri/internal/web"
 )
 
@@ -230,6 +234,54 @@ func TestLibraryKeyPart(t *testing.T) {
 	for s, want := range map[string]bool{"ev-1": true, "2000123": true, "sierra:i.10_2": true, "": false, "a#b": false, "a b": false, "ä": false, strings.Repeat("1", 33): false} {
 		if got := keyPart(s, 32); got != want {
 			t.Errorf("keyPart(%q) = %v", s, got)
+		}
+	}
+}
+
+// noLoans is a dynamoAPI that holds nothing: every read finds no item.
+type noLoans struct{ dynamoAPI }
+
+func (noLoans) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return &dynamodb.GetItemOutput{}, nil
+}
+
+// TestLibraryRestrictedLoanNotCounted: a restricted patron's loan is
+// applied (the loan, the count of open loans) but not counted in the
+// statistics (Art. 18: only what the legal claim needs).
+func TestLibraryRestrictedLoanNotCounted(t *testing.T) {
+	s, err := NewService(Deps{Register: register.MustLoad("library"), Platform: register.MustLoad("museum"), DB: noLoans{},
+		Tables: Tables{Patrons: "p", Loans: "l", Transfers: "t", Statistics: "s", Mail: "m", Audit: "a", Bookings: "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	ev, err := parseEvent(json.RawMessage(`{"id":"e1","type":"loan","customer":"2000123","at":"2026-12-02T09:00:00Z","library":"vantaa","item":{"id":"i1","title":"T","price":"1.00"},"due":"2026-12-30"}`), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, restricted := range []bool{false, true} {
+		p := &Patron{CustomerGroup: GroupAdult, BirthDate: "1980-05-17", Lang: "fi"}
+		items, err := s.effect(context.Background(), ev, p, restricted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tables []string
+		for _, it := range items {
+			switch {
+			case it.Put != nil:
+				tables = append(tables, "put "+*it.Put.TableName)
+			case it.Delete != nil:
+				tables = append(tables, "delete "+*it.Delete.TableName)
+			case it.Update != nil:
+				tables = append(tables, "update "+*it.Update.TableName)
+			}
+		}
+		want := "put l,delete l,update s"
+		if restricted {
+			want = "put l,delete l"
+		}
+		if strings.Join(tables, ",") != want || p.OpenLoans != 1 {
+			t.Errorf("restricted %v: %v, openLoans %d; want %s", restricted, tables, p.OpenLoans, want)
 		}
 	}
 }

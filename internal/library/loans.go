@@ -1,6 +1,7 @@
 package library
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
@@ -239,4 +242,50 @@ func FormatCents(c int64) string {
 		sign, c = "-", -c
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
+}
+
+// getLoan reads the open loan of itemID, or nil.
+func (s *Service) getLoan(ctx context.Context, customer, itemID string) (*Loan, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(s.tables.Loans), Key: dynamo.Key(PatronPK(customer), LoanSK(itemID)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read loan: %w", err)
+	}
+	if len(out.Item) == 0 {
+		return nil, nil
+	}
+	var l Loan
+	if err := attributevalue.UnmarshalMap(out.Item, &l); err != nil {
+		return nil, fmt.Errorf("read loan: %w", err)
+	}
+	return &l, nil
+}
+
+// unpaidFees reads the customer's unpaid fees (one Query of their partition).
+func (s *Service) unpaidFees(ctx context.Context, customer string) ([]Fee, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.tables.Loans),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :fee)"),
+		FilterExpression:          aws.String("#status = :unpaid"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: PatronPK(customer)}, ":fee": &types.AttributeValueMemberS{Value: skFee}, ":unpaid": &types.AttributeValueMemberS{Value: FeeUnpaid}},
+		ConsistentRead:            aws.Bool(true),
+	}
+	var fees []Fee
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("read fees: %w", err)
+		}
+		var page []Fee
+		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
+			return nil, fmt.Errorf("read fees: %w", err)
+		}
+		fees = append(fees, page...)
+		if out.LastEvaluatedKey == nil {
+			return fees, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
 }
