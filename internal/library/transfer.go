@@ -55,7 +55,7 @@ const (
 )
 
 // transferWorkers is how many patrons are transferred at once.
-const transferWorkers = 8
+const transferWorkers = 16
 
 // opener opens sealed identity codes: only the transfer does (the key
 // policy lets this function's role open those of the patrons table only).

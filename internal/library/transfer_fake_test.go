@@ -25,7 +25,8 @@ type trDB struct {
 	items    map[string]map[string]types.AttributeValue // table \x00 pk \x00 sk
 	txCalls  int
 	failTxAt map[int]bool // 1-based TransactWriteItems calls that fail
-	scans    int
+	// What the reads asked for: byDue Queries, loan keys batch-read, GetItems.
+	dueQueries, batchKeys, gets int
 }
 
 var errTrInjected = errors.New("fake: injected failure")
@@ -71,6 +72,7 @@ func (f *trDB) all(table string) []map[string]types.AttributeValue {
 func (f *trDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.gets++
 	return &dynamodb.GetItemOutput{Item: f.items[trKey(aws.ToString(in.TableName), in.Key)]}, nil
 }
 
@@ -91,6 +93,7 @@ func (f *trDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _
 		if len(ka.Keys) > 100 {
 			return nil, errors.New("fake: more than 100 keys")
 		}
+		f.batchKeys += len(ka.Keys)
 		for _, k := range ka.Keys {
 			if it, ok := f.items[trKey(table, k)]; ok {
 				out.Responses[table] = append(out.Responses[table], it)
@@ -105,6 +108,9 @@ func (f *trDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dyna
 	defer f.mu.Unlock()
 	table, vals := aws.ToString(in.TableName), in.ExpressionAttributeValues
 	var out dynamodb.QueryOutput
+	if aws.ToString(in.IndexName) == IndexByDue {
+		f.dueQueries++
+	}
 	for _, it := range f.itemsOf(table) {
 		switch {
 		case aws.ToString(in.IndexName) == IndexByDue:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -135,16 +136,34 @@ func (s *Service) openIdentityCodes(ctx context.Context, items []Transfer, now t
 		if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: entries}); err != nil {
 			return nil, fmt.Errorf("library transfer: audit the openings: %w", err)
 		}
-		for _, id := range chunk {
-			plain, err := s.open.Open(ctx, *bySeal[id].IdentityCode, HetuContext(id))
-			if err != nil {
-				return nil, fmt.Errorf("library transfer: open an identity code: %w", err)
+		// A KMS call each, so several at once: at the scale of the
+		// metropolitan libraries a week's file names thousands of patrons.
+		opened := make([]string, len(chunk))
+		errs := make([]error, len(chunk))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, transferOpeners)
+		for i, id := range chunk {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				plain, err := s.open.Open(ctx, *bySeal[id].IdentityCode, HetuContext(id))
+				opened[i], errs[i] = strings.TrimSpace(string(plain)), err
+			}()
+		}
+		wg.Wait()
+		for i, id := range chunk {
+			if errs[i] != nil {
+				return nil, fmt.Errorf("library transfer: open an identity code: %w", errs[i])
 			}
-			codes[id] = strings.TrimSpace(string(plain))
+			codes[id] = opened[i]
 		}
 	}
 	return codes, nil
 }
+
+// transferOpeners is how many identity codes are opened at once.
+const transferOpeners = 16
 
 // transferCSV is one file: a header of TransferFileColumns and a row per
 // item, formula-safe, ordered by patron and due date so a rerun writes the

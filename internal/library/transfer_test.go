@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -330,6 +331,33 @@ func TestLibraryTransferRerunAfterFailure(t *testing.T) {
 				t.Errorf("openTransfers %s, want 2", transferAttr(p, "openTransfers"))
 			}
 		})
+	}
+}
+
+// TestLibraryTransferReadsTheOverdueSet: what a run reads is the overdue
+// set — one byDue Query per shard, the overdue loans batch-read, one read
+// per patron with one — however many loans are open and not yet due.
+func TestLibraryTransferReadsTheOverdueSet(t *testing.T) {
+	for _, open := range []int{0, 100, 2000} {
+		s := newTrSite(t)
+		s.seed(t)
+		for i := range open {
+			item := "open-" + strconv.Itoa(i)
+			loan := map[string]types.AttributeValue{"pk": transferStr(PatronPK("1001")), "sk": transferStr(LoanSK(item)), "itemId": transferStr(item),
+				"owner": transferStr("espoo"), "dueDate": transferStr("2026-12-20"), "dueShard": transferStr(DueShard(item)), "status": transferStr("open")}
+			put, err := s.svc.recs.Put(KindLoan, "open", loan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.db.put(trTables.Loans, put.Put.Item)
+		}
+		if err := s.svc.runTransfer(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// Overdue on the index: h1 e1 h3 e2 v1 e3 (h2 is 59 days); their 5 patrons.
+		if s.db.dueQueries != DueShards || s.db.batchKeys != 6 || s.db.gets != 5 {
+			t.Errorf("%d open loans not due: %d byDue queries, %d loans read, %d patrons read; want %d, 6, 5", open, s.db.dueQueries, s.db.batchKeys, s.db.gets, DueShards)
+		}
 	}
 }
 
