@@ -63,6 +63,7 @@ func transferCutoff(today time.Time) string {
 const (
 	skipChild     = "child"
 	skipNoBirth   = "no-birth-date"
+	skipNoCode    = "no-identity-code"
 	skipNoPatron  = "no-patron"
 	skipNotDue    = "not-due"
 	skipNoOwner   = "unknown-owner"
@@ -83,6 +84,10 @@ func selectTransfers(p *Patron, loans []overdueLoan, today time.Time) (take []ov
 	}
 	if age < AdultAge {
 		skipped[skipChild] += len(loans)
+		return nil, skipped
+	}
+	if p.IdentityCode == nil || p.SealID == "" {
+		skipped[skipNoCode] += len(loans) // the agency's file names the person by it
 		return nil, skipped
 	}
 	cutoff := transferCutoff(today)

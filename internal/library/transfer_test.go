@@ -381,9 +381,14 @@ func TestLibraryTransferSelect(t *testing.T) {
 		{"an owner not of the four", "1980-01-01", loan("2026-01-01", "turku"), false, skipNoOwner},
 		{"already off the index", "1980-01-01", overdueLoan{DueDate: "2026-01-01", Owner: "espoo"}, false, skipNotOnList},
 		{"no due date", "1980-01-01", loan("", "espoo"), false, skipNotDue},
+		{"no identity code", "1980-01-01", loan("2026-01-01", "espoo"), false, skipNoCode},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			take, skipped := selectTransfers(&Patron{BirthDate: tc.born}, []overdueLoan{tc.loan}, today)
+			p := &Patron{BirthDate: tc.born, IdentityCode: trSealed("010180-123A", "s"), SealID: "s"}
+			if tc.name == "no identity code" {
+				p.IdentityCode = nil
+			}
+			take, skipped := selectTransfers(p, []overdueLoan{tc.loan}, today)
 			if (len(take) == 1) != tc.take || (!tc.take && skipped[tc.skipped] != 1) {
 				t.Errorf("take %v skipped %v; want take %v, skipped as %q", take, skipped, tc.take, tc.skipped)
 			}
