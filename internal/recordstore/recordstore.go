@@ -299,24 +299,31 @@ func (s *Store) Lift(ctx context.Context, declared string, k Key, now time.Time)
 	if err != nil {
 		return fmt.Errorf("%s lift restriction: %w", declared, err)
 	}
-	old := keyOf(out.Attributes).ExpiresAt
+	lifted := keyOf(out.Attributes)
+	old := lifted.ExpiresAt
 	if old == 0 {
 		return nil // kept until an event: not on the expiry index
 	}
 	r := dynamo.Expires(time.Unix(max(old, now.Unix()), 0), k.PK)
+	set := "SET " + record.AttrExpiresAt + " = :exp, " + record.AttrExpiryBucket + " = :bucket, " + record.AttrPurgeAt + " = :purge"
+	vals := map[string]types.AttributeValue{
+		":exp":    &types.AttributeValueMemberN{Value: strconv.FormatInt(r.ExpiresAt, 10)},
+		":bucket": &types.AttributeValueMemberS{Value: r.ExpiryBucket},
+		":purge":  &types.AttributeValueMemberN{Value: strconv.FormatInt(r.PurgeAt, 10)},
+		":old":    &types.AttributeValueMemberN{Value: strconv.FormatInt(old, 10)},
+	}
+	if s.holds(lifted.Kind, lifted.Rule) { // kept when due: no TTL backstop
+		set = "SET " + record.AttrExpiresAt + " = :exp, " + record.AttrExpiryBucket + " = :bucket"
+		delete(vals, ":purge")
+	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(table),
-		Key:       k.av(),
-		UpdateExpression: aws.String("SET " + record.AttrExpiresAt + " = :exp, " + record.AttrExpiryBucket + " = :bucket, " +
-			record.AttrPurgeAt + " = :purge"),
-		ConditionExpression: aws.String(record.AttrExpiresAt + " = :old AND attribute_not_exists(" + record.AttrRestricted + ")"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":exp":    &types.AttributeValueMemberN{Value: strconv.FormatInt(r.ExpiresAt, 10)},
-			":bucket": &types.AttributeValueMemberS{Value: r.ExpiryBucket},
-			":purge":  &types.AttributeValueMemberN{Value: strconv.FormatInt(r.PurgeAt, 10)},
-			":old":    &types.AttributeValueMemberN{Value: strconv.FormatInt(old, 10)},
-		},
+		TableName:                 aws.String(table),
+		Key:                       k.av(),
+		UpdateExpression:          aws.String(set),
+		ConditionExpression:       aws.String(record.AttrExpiresAt + " = :old AND attribute_not_exists(" + record.AttrRestricted + ")"),
+		ExpressionAttributeValues: vals,
 	})
+
 	if dynamo.ConditionFailed(err) {
 		return nil // restricted again, or re-dated, meanwhile: that change stands
 	}
@@ -324,4 +331,19 @@ func (s *Store) Lift(ctx context.Context, declared string, k Key, now time.Time)
 		return fmt.Errorf("%s lift restriction: %w", declared, err)
 	}
 	return nil
+}
+
+// holds reports whether the declared rule of kind with id keeps its
+// record when due (register.ActionKeep): such a record has no TTL backstop.
+func (s *Store) holds(kind, rule string) bool {
+	k, ok := s.cat.Register().Record(kind)
+	if !ok {
+		return false
+	}
+	for _, r := range k.Retention {
+		if r.ID == rule {
+			return r.Holds()
+		}
+	}
+	return false
 }

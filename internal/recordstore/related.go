@@ -118,7 +118,7 @@ func (s *Store) Redate(ctx context.Context, declared string, k Key, from int64, 
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(table),
 		Key:                 k.av(),
-		UpdateExpression:    aws.String("SET " + record.AttrExpiresAt + " = :exp, " + record.AttrExpiryBucket + " = :bucket"),
+		UpdateExpression:    aws.String("SET " + record.AttrExpiresAt + " = :exp, " + record.AttrExpiryBucket + " = :bucket REMOVE " + record.AttrPurgeAt),
 		ConditionExpression: aws.String(record.AttrExpiresAt + " = :old AND " + record.AttrExpiryRule + " = :rule AND attribute_not_exists(" + record.AttrRestricted + ")"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":exp":    &types.AttributeValueMemberN{Value: strconv.FormatInt(r.ExpiresAt, 10)},

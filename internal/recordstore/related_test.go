@@ -115,4 +115,17 @@ func TestRelatedAndRedateOverTheLibrarysTables(t *testing.T) {
 	if ok, err := store.Redate(ctx, "patrons", k, was, next.AddDate(1, 0, 0)); err != nil || ok {
 		t.Errorf("a second redate from the old expiry moved it: %v %v", ok, err)
 	}
+	// A restriction lifted puts it back on the index, still with no TTL
+	// backstop; an inactive patron's comes back.
+	for pk, backstop := range map[string]bool{"patron#2": false, "patron#3": true} {
+		if err := store.Restrict(ctx, "patrons", recordstore.Key{PK: pk, SK: "patron"}, next, "rtest"); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Lift(ctx, "patrons", recordstore.Key{PK: pk, SK: "patron"}, next); err != nil {
+			t.Fatal(err)
+		}
+		if it := get(pk); (it["purgeAt"] != nil) != backstop || it["expiresAt"] == nil {
+			t.Errorf("%s lifted: purgeAt %v, want a backstop %v", pk, it["purgeAt"], backstop)
+		}
+	}
 }
