@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -140,7 +141,14 @@ func (s *Service) mePage(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(register.Languages, lang) {
 		lang = web.Lang(r, f)
 	}
-	v, err := s.readMe(r.Context(), ss)
+	child, err := s.meChild(r.Context(), r, ss)
+	switch {
+	case errors.Is(err, errNoChild):
+		return noChild(w, r, lang)
+	case err != nil:
+		return web.Unavailable(err)
+	}
+	v, err := s.meViewFor(r.Context(), ss, child)
 	if err != nil {
 		return web.Unavailable(err)
 	}
@@ -152,7 +160,7 @@ func (s *Service) mePage(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("saved") == "1" {
 		notice = sessionText(lang, "me.saved")
 	}
-	return s.renderMe(w, lang, v, contactForm(ss.Patron), nil, http.StatusOK, notice)
+	return s.renderMe(w, lang, v, contactForm(v.p), nil, http.StatusOK, notice)
 }
 
 func (s *Service) meUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -170,18 +178,29 @@ func (s *Service) meUpdate(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return web.Unavailable(err)
 	}
+	child, err := s.meChild(r.Context(), r, ss)
+	switch {
+	case errors.Is(err, errNoChild):
+		return noChild(w, r, lang)
+	case err != nil:
+		return web.Unavailable(err)
+	}
 	c, errs := ParseContact(f, lang)
 	if len(errs) > 0 {
 		if web.WantsJSON(r) {
 			return errs
 		}
-		v, err := s.readMe(r.Context(), ss)
+		v, err := s.meViewFor(r.Context(), ss, child)
 		if err != nil {
 			return web.Unavailable(err)
 		}
 		return s.renderMe(w, lang, v, f, errs, http.StatusBadRequest, "")
 	}
-	err = s.UpdateContact(r.Context(), ss, c)
+	if child.n > 0 {
+		err = s.updateContact(r.Context(), child.number, child.p, "", EventGuardianUpdate, c)
+	} else {
+		err = s.UpdateContact(r.Context(), ss, c)
+	}
 	switch {
 	case errors.Is(err, ErrNotSignedIn):
 		return notSignedIn(w, r, lang)
@@ -189,14 +208,18 @@ func (s *Service) meUpdate(w http.ResponseWriter, r *http.Request) error {
 		return web.Unavailable(err)
 	}
 	if web.WantsJSON(r) {
-		v, err := s.readMe(r.Context(), ss)
+		v, err := s.meViewFor(r.Context(), ss, child)
 		if err != nil {
 			return web.Unavailable(err)
 		}
 		web.JSON(w, http.StatusOK, map[string]any{"status": "updated", "me": v.json()})
 		return nil
 	}
-	http.Redirect(w, r, "/library/me?lang="+lang+"&saved=1", http.StatusSeeOther)
+	to := "/library/me?lang=" + lang + "&saved=1"
+	if child.n > 0 {
+		to += "&child=" + strconv.Itoa(child.n)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
@@ -206,15 +229,22 @@ func (s *Service) meUpdate(w http.ResponseWriter, r *http.Request) error {
 // otherwise). A changed address is no longer the one checked against the
 // population register: addressCheckedAt goes.
 func (s *Service) UpdateContact(ctx context.Context, ss *Session, c ContactChange) error {
-	p := ss.Patron
+	return s.updateContact(ctx, ss.number, ss.Patron, ss.hash, EventSelfServiceUpdate, c)
+}
+
+// updateContact writes c to the patron number (p as read), audited as
+// event; with a session hash only while that session is the patron's.
+func (s *Service) updateContact(ctx context.Context, number string, p *Patron, session, event string, c ContactChange) error {
 	for attempt := 0; ; attempt++ {
 		now := s.now()
 		t := touch{
 			set:   "#street = :street, #postcode = :postcode, #city = :city, #lang = :lang, #delivery = :delivery",
 			names: map[string]string{"#street": "street", "#postcode": "postcode", "#city": "city", "#lang": "lang", "#delivery": "delivery"},
 			values: map[string]types.AttributeValue{":street": lockS(c.Street), ":postcode": lockS(c.Postcode), ":city": lockS(c.City),
-				":lang": lockS(c.Lang), ":delivery": lockS(c.Channel), ":session": lockS(ss.hash)},
-			cond: attrSession + " = :session",
+				":lang": lockS(c.Lang), ":delivery": lockS(c.Channel)},
+		}
+		if session != "" {
+			t.cond, t.values[":session"] = attrSession+" = :session", lockS(session)
 		}
 		var remove []string
 		for _, o := range []struct{ attr, v string }{{"phone", c.Phone}, {"email", c.Email}} {
@@ -231,11 +261,11 @@ func (s *Service) UpdateContact(ctx context.Context, ss *Session, c ContactChang
 			remove = append(remove, "addressCheckedAt")
 		}
 		t.remove = strings.Join(remove, ", ")
-		u, err := s.touchUpdate(ss.number, p, now, t)
+		u, err := s.touchUpdate(number, p, now, t)
 		if err != nil {
 			return err
 		}
-		entry, err := audit.Put(s.plat, now, audit.Entry{Event: EventSelfServiceUpdate, SubjectKey: p.SubjectKey})
+		entry, err := audit.Put(s.plat, now, audit.Entry{Event: event, SubjectKey: p.SubjectKey})
 		if err != nil {
 			return err
 		}
@@ -249,13 +279,13 @@ func (s *Service) UpdateContact(ctx context.Context, ss *Session, c ContactChang
 		}
 		// Gone, signed out, or changed by another flow (a loan, a fee):
 		// read it again and write it as it is now.
-		fresh, held, err := s.readSession(ctx, ss.number)
+		fresh, held, err := s.readSession(ctx, number)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			return ErrNotSignedIn
 		case err != nil:
 			return err
-		case held != ss.hash:
+		case session != "" && held != session:
 			return ErrNotSignedIn
 		case attempt == 2:
 			return fmt.Errorf("self-service update: the patron keeps changing")

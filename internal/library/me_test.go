@@ -209,3 +209,71 @@ func TestLibraryMeUpdate(t *testing.T) {
 		t.Errorf("%d audit entries of the changes, want 2", found)
 	}
 }
+
+// TestLibraryMeActForDependant: a guardian sees a child's page and changes
+// its contact details (/library/me?child=N, a place in their list, never
+// a number); a child who has turned 15 is no longer theirs to act for, and
+// nobody acts for a patron they do not answer for.
+func TestLibraryMeActForDependant(t *testing.T) {
+	s := newSSSite(t)
+	svc := s.service("https://kirjasto.example")
+	h := svc.Routes()
+	g := s.patron(svc, "1001")
+	child := s.patronBorn(svc, "1002", s.now().AddDate(-9, 0, 0).Format(time.DateOnly))
+	grown := s.patronBorn(svc, "1003", s.now().AddDate(-16, 0, 0).Format(time.DateOnly))
+	at := s.now().Format(time.RFC3339)
+	link := func(to string) map[string]any {
+		return map[string]any{"pk": library.PatronPK(g), "sk": library.DependantSK(to), "kind": library.KindGuardianLink,
+			"subjectKey": "s", "patronKey": "c", "responsibleKey": "g", "role": "guardian", "createdAt": at, "lastUsedAt": at}
+	}
+	// grown sorts before or after child by number; either way only child counts.
+	for _, to := range []string{child, grown} {
+		if err := svc.PutRecordForTest(s.ctx, library.KindGuardianLink, "active", link(to)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.PutRecordForTest(s.ctx, library.KindLoan, "open", map[string]any{"pk": library.PatronPK(child), "sk": library.LoanSK("k1"),
+		"kind": library.KindLoan, "subjectKey": "s", "itemId": "k1", "title": "Tatu ja Patu", "owner": "espoo", "type": "loan", "status": "open",
+		"loanedAt": at, "dueDate": "2030-03-03", "renewals": 0}); err != nil {
+		t.Fatal(err)
+	}
+	c, csrf := ssLogin(t, h, g, "1001")
+	if page := ssSend(h, http.MethodGet, "/library/me?lang=en", nil, false, c); !strings.Contains(page.body, `href="/library/me?lang=en&amp;child=1"`) ||
+		strings.Contains(page.body, "child=2") {
+		t.Errorf("the guardian's page should link to the one child's page only")
+	}
+	a := ssSend(h, http.MethodGet, "/library/me?child=1", nil, true, c)
+	var v map[string]any
+	if err := json.Unmarshal([]byte(a.body), &v); a.status != http.StatusOK || err != nil || v["customer"] != child ||
+		!strings.Contains(a.body, "Tatu ja Patu") {
+		t.Fatalf("the child's page: %d %s", a.status, a.body)
+	}
+	for _, q := range []string{"2", "0", "x", child} {
+		if a := ssSend(h, http.MethodGet, "/library/me?child="+q, nil, true, c); a.status != http.StatusNotFound {
+			t.Errorf("child=%s: %d, want 404", q, a.status)
+		}
+	}
+	change := url.Values{library.CSRFField: {csrf}, "street": {"Lapsentie 9"}, "postcode": {"02600"}, "city": {"Espoo"},
+		"lang": {"fi"}, "channel": {"letter"}}
+	if a := ssSend(h, http.MethodPost, "/library/me?lang=en&child=1", change, false, c); a.status != http.StatusSeeOther ||
+		a.header.Get("Location") != "/library/me?lang=en&saved=1&child=1" {
+		t.Fatalf("the change for the child: %d %v %s", a.status, a.header.Get("Location"), a.body)
+	}
+	if it := s.item(child); it["street"] != "Lapsentie 9" || it["delivery"] != "letter" || it["lastUsedAt"] != s.now().Format(time.RFC3339) {
+		t.Errorf("the child's record: %v %v %v", it["street"], it["delivery"], it["lastUsedAt"])
+	}
+	if it := s.item(g); it["street"] != "Kirjastokatu 1" {
+		t.Errorf("the guardian's own record changed: %v", it["street"])
+	}
+	if a := ssSend(h, http.MethodPost, "/library/me?child=2", change, true, c); a.status != http.StatusNotFound {
+		t.Errorf("a change for the grown child: %d", a.status)
+	}
+	if it := s.item(grown); it["street"] != "Kirjastokatu 1" {
+		t.Errorf("the grown child's record changed: %v", it["street"])
+	}
+	// The child signed in answers for nobody.
+	cc, _ := ssLogin(t, h, child, "1002")
+	if a := ssSend(h, http.MethodGet, "/library/me?child=1", nil, true, cc); a.status != http.StatusNotFound {
+		t.Errorf("the child acting for someone: %d", a.status)
+	}
+}

@@ -54,7 +54,10 @@ type mePerson struct {
 }
 
 type meView struct {
-	ss *Session
+	ss     *Session // the signed-in patron's session
+	p      *Patron  // whose page it is: the signed-in patron, or a dependant they act for
+	number string   // p's customer number
+	Child  int      // the dependant's place in the signed-in patron's list (1, 2, …), 0 for their own page
 	meCirculation
 	Guardians, Dependants []mePerson
 	HetuHeld              bool
@@ -71,40 +74,22 @@ const meMaxLinks = 20
 
 // readMe reads everything the page shows of ss's patron.
 func (s *Service) readMe(ctx context.Context, ss *Session) (*meView, error) {
-	v := &meView{ss: ss, HetuHeld: ss.Patron.IdentityCode != nil, CSRF: ss.CSRF, Until: ss.Until}
-	c, err := s.meCirculationOf(ctx, ss.number)
+	v, err := s.readPage(ctx, ss, ss.Patron, ss.number)
 	if err != nil {
 		return nil, err
 	}
-	v.meCirculation = *c
-	today := s.now()
 	for _, l := range []struct {
 		prefix string
 		into   *[]mePerson
 	}{{skGuardian, &v.Guardians}, {skDepend, &v.Dependants}} {
-		links, err := s.mePartition(ctx, s.tables.Patrons, ss.number, l.prefix)
+		links, err := s.meLinks(ctx, ss.number, ss.Patron, l.prefix)
 		if err != nil {
 			return nil, err
 		}
-		for i, it := range links {
-			if i == meMaxLinks {
-				break
-			}
-			other := strings.TrimPrefix(meField(it, "sk"), l.prefix)
-			p, err := s.getPatron(ctx, other)
-			if err != nil {
-				continue // the link outlived the person: show nothing of it
-			}
-			child := p
-			if l.prefix == skGuardian {
-				child = ss.Patron
-			}
-			if meField(it, "role") == RoleGuardian && Age(child.BirthDate, today) >= GuardianAge {
-				continue // the link lapsed on the child's 15th birthday (guardian-link-minor)
-			}
-			person := mePerson{Customer: other, Name: strings.TrimSpace(p.FirstName + " " + p.LastName)}
+		for _, o := range links {
+			person := mePerson{Customer: o.number, Name: strings.TrimSpace(o.p.FirstName + " " + o.p.LastName)}
 			if l.prefix == skDepend {
-				if person.meCirculation, err = s.meCirculationOf(ctx, other); err != nil {
+				if person.meCirculation, err = s.meCirculationOf(ctx, o.number); err != nil {
 					return nil, err
 				}
 			}
@@ -112,6 +97,56 @@ func (s *Service) readMe(ctx context.Context, ss *Session) (*meView, error) {
 		}
 	}
 	return v, nil
+}
+
+// readPage is the page of p (number) as ss's patron sees it, without links.
+func (s *Service) readPage(ctx context.Context, ss *Session, p *Patron, number string) (*meView, error) {
+	v := &meView{ss: ss, p: p, number: number, HetuHeld: p.IdentityCode != nil, CSRF: ss.CSRF, Until: ss.Until}
+	c, err := s.meCirculationOf(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	v.meCirculation = *c
+	return v, nil
+}
+
+// meLinked is the patron at the other end of a guardian link.
+type meLinked struct {
+	number string
+	p      *Patron
+}
+
+// meLinks are who answers for number (prefix skGuardian) or whom number
+// answers for (skDepend), in the order of their keys: those still patrons,
+// and not a guardian's link to a child who has turned 15 (the link lapsed
+// on the birthday, guardian-link-minor, though the sweep may not yet have
+// deleted it).
+func (s *Service) meLinks(ctx context.Context, number string, self *Patron, prefix string) ([]meLinked, error) {
+	links, err := s.mePartition(ctx, s.tables.Patrons, number, prefix)
+	if err != nil {
+		return nil, err
+	}
+	today := s.now()
+	var out []meLinked
+	for i, it := range links {
+		if i == meMaxLinks {
+			break
+		}
+		other := strings.TrimPrefix(meField(it, "sk"), prefix)
+		p, err := s.getPatron(ctx, other)
+		if err != nil {
+			continue // the link outlived the person: show nothing of it
+		}
+		child := p
+		if prefix == skGuardian {
+			child = self
+		}
+		if meField(it, "role") == RoleGuardian && Age(child.BirthDate, today) >= GuardianAge {
+			continue
+		}
+		out = append(out, meLinked{number: other, p: p})
+	}
+	return out, nil
 }
 
 // meCirculationOf reads number's current loans, reservations and fees: the
@@ -191,7 +226,7 @@ func meField(it map[string]any, name string) string {
 
 // json is the page as a JSON client gets it.
 func (v *meView) json() map[string]any {
-	p := v.ss.Patron
+	p := v.p
 	people := func(l []mePerson) []mePerson {
 		if l == nil {
 			return []mePerson{}
@@ -199,7 +234,7 @@ func (v *meView) json() map[string]any {
 		return l
 	}
 	return map[string]any{
-		"customer": v.ss.number, "firstName": p.FirstName, "lastName": p.LastName, "birthDate": p.BirthDate, "customerGroup": p.CustomerGroup,
+		"customer": v.number, "firstName": p.FirstName, "lastName": p.LastName, "birthDate": p.BirthDate, "customerGroup": p.CustomerGroup,
 		"street": p.Street, "postcode": p.Postcode, "city": p.City, "phone": p.Phone, "email": p.Email, "lang": p.Lang, "channel": p.Delivery,
 		"identityCodeHeld": v.HetuHeld, "loans": v.Loans, "reservations": v.Reservations, "fees": v.Fees,
 		"guardians": people(v.Guardians), "dependants": people(v.Dependants),
@@ -213,11 +248,12 @@ func contactForm(p *Patron) web.Form {
 		"email": {p.Email}, "lang": {p.Lang}, "channel": {p.Delivery}})
 }
 
-var meTmpl = template.Must(template.New("me").Parse(`
+var meTmpl = template.Must(template.New("me").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).Parse(`
 <nav aria-label="{{.T.langs}}">{{range .Langs}}<a href="/library/me?lang={{.}}" lang="{{.}}">{{.}}</a>{{end}}</nav>
 {{if .Notice}}<p role="status">{{.Notice}}</p>{{end}}
 {{.F.Summary}}
 <p>{{.Session}}</p>
+{{if .V.Child}}<p role="note">{{.T.me_acting}} <a href="/library/me?lang={{.Lang}}">{{.T.me_back}}</a></p>{{end}}
 <h2>{{.T.me_you}}</h2>
 <dl><dt>{{.T.me_name}}</dt><dd>{{.P.FirstName}} {{.P.LastName}}</dd>
 <dt>{{.T.me_customer}}</dt><dd>{{.Number}}</dd>
@@ -226,9 +262,10 @@ var meTmpl = template.Must(template.New("me").Parse(`
 {{if .Group}}<dt>{{.T.me_group}}</dt><dd>{{.Group}}</dd>{{end}}</dl>
 {{template "circ" .Own}}
 {{if .V.Guardians}}<h2>{{.T.me_guardians}}</h2><ul>{{range .V.Guardians}}<li>{{.Name}} ({{.Customer}})</li>{{end}}</ul>{{end}}
-{{if .Dependants}}<h2>{{.T.me_dependants}}</h2>{{range .Dependants}}<h3>{{.Name}} ({{.Customer}})</h3>{{template "circ" .}}{{end}}{{end}}
+{{if .Dependants}}<h2>{{.T.me_dependants}}</h2>{{range $i, $d := .Dependants}}<h3>{{$d.Name}} ({{$d.Customer}})</h3>{{template "circ" $d}}
+<p><a href="/library/me?lang={{$.Lang}}&amp;child={{inc $i}}">{{$.T.me_actfor}}: {{$d.Name}}</a></p>{{end}}{{end}}
 <h2 id="contact-heading">{{.T.me_contact}}</h2>
-<form method="post" action="/library/me?lang={{.Lang}}" aria-labelledby="contact-heading" novalidate>
+<form method="post" action="/library/me?lang={{.Lang}}{{if .V.Child}}&amp;child={{.V.Child}}{{end}}" aria-labelledby="contact-heading" novalidate>
 <input type="hidden" name="csrf" value="{{.V.CSRF}}">
 <label for="street">{{.T.me_street}}</label>{{.F.Error "street"}}<input type="text" id="street" name="street" autocomplete="street-address" value="{{.F.Value "street"}}"{{.F.Attrs "street"}}>
 <label for="postcode">{{.T.me_postcode}}</label>{{.F.Error "postcode"}}<input type="text" id="postcode" name="postcode" inputmode="numeric" autocomplete="postal-code" value="{{.F.Value "postcode"}}"{{.F.Attrs "postcode"}}>
@@ -301,12 +338,12 @@ func (s *Service) renderMe(w http.ResponseWriter, lang string, v *meView, f web.
 		dependants = append(dependants, circ(d.meCirculation, true, d.Name, d.Customer))
 	}
 	d := map[string]any{
-		"Lang": lang, "Langs": register.Languages, "Channels": Channels, "T": words, "F": fl, "V": v, "Own": circ(&v.meCirculation, false, "", ""), "Dependants": dependants, "P": v.ss.Patron,
-		"Number": v.ss.number, "Notice": notice, "LangName": names("lang.", register.Languages), "ChannelName": names("channel.", Channels),
-		"Group":   sessionText(lang, "group."+v.ss.Patron.CustomerGroup),
+		"Lang": lang, "Langs": register.Languages, "Channels": Channels, "T": words, "F": fl, "V": v, "Own": circ(&v.meCirculation, false, "", ""), "Dependants": dependants, "P": v.p,
+		"Number": v.number, "Notice": notice, "LangName": names("lang.", register.Languages), "ChannelName": names("channel.", Channels),
+		"Group":   sessionText(lang, "group."+v.p.CustomerGroup),
 		"Session": strings.ReplaceAll(sessionText(lang, "me.session"), "{until}", helsinki.Local(v.Until).Format("15.04")),
 	}
-	if v.ss.Patron.CustomerGroup == "" {
+	if v.p.CustomerGroup == "" {
 		d["Group"] = ""
 	}
 	title := sessionText(lang, "me.title")
