@@ -291,6 +291,9 @@ func TestLibraryRequestAccessByCustomerNumber(t *testing.T) {
 		t.Fatalf("the access request is answered: %v %v %v", got.Status, got.Steps, err)
 	}
 	checkLibraryCopy(t, p, copyOn(t, site, p.email, "json"), copyOn(t, site, p.email, "html"))
+	if m := mailsMentioning(t, p.email, r.ID(), "/requests/download"); len(m) != 1 || !strings.Contains(m[0], "HelMet libraries") || strings.Contains(m[0], "Museum") {
+		t.Errorf("the copy's mail is the libraries': %q", m)
+	}
 }
 
 func TestLibraryRequestErasureKeepsTheUnpaidFee(t *testing.T) {
@@ -313,8 +316,9 @@ func TestLibraryRequestErasureKeepsTheUnpaidFee(t *testing.T) {
 	}
 	exc, _ := register.MustLoad("library").Exception("legal-obligation")
 	reply := mailsMentioning(t, p.email, got.ID(), "17(3)(b)")
-	if len(reply) != 1 || !strings.Contains(reply[0], exc.Text.In("en")) || !strings.Contains(reply[0], "Fee 1") {
-		t.Errorf("the reply names the fee kept and the exception: %q", reply)
+	if len(reply) != 1 || !strings.Contains(reply[0], exc.Text.In("en")) || !strings.Contains(reply[0], "Fee 1") ||
+		!strings.Contains(reply[0], "Their processing is restricted") || !strings.Contains(reply[0], "HelMet libraries") || strings.Contains(reply[0], "Museum") {
+		t.Errorf("the reply, signed by the libraries, names the fee kept and the exception: %q", reply)
 	}
 }
 

@@ -119,6 +119,7 @@ func (s *Service) send(ctx context.Context, req Request, jobID, to, tmpl string,
 	if to != req.Email {
 		owner = ""
 	}
+	tmpl = s.mailTemplate(req, tmpl)
 	job, err := mail.NewJob(s.now(), jobID, owner, to, tmpl, req.Lang, params)
 	if err != nil {
 		return err

@@ -2,7 +2,9 @@ package requests
 
 import (
 	"fmt"
+	"time"
 
+	"rekisteri/internal/mail"
 	"rekisteri/internal/record"
 	"rekisteri/internal/recordstore"
 	"rekisteri/internal/register"
@@ -96,4 +98,40 @@ func kindOf(regs []*register.Register, kind string) (register.RecordKind, *regis
 		}
 	}
 	return register.RecordKind{}, nil, false
+}
+
+// mailTemplate is the mail template a request's reply is written in: the
+// register's own variant ("library-request-access", signed by the
+// libraries) where the request is made to another register than the
+// service's and the variant exists, else tmpl itself.
+func (s *Service) mailTemplate(req Request, tmpl string) string {
+	if req.Register == "" || req.Register == s.reg.ID {
+		return tmpl
+	}
+	if own := req.Register + "-" + tmpl; hasTemplate(own) {
+		return own
+	}
+	return tmpl
+}
+
+// hasTemplate reports whether the mail package has a template name.
+func hasTemplate(name string) bool {
+	_, err := mail.NewJob(time.Time{}, "probe", "", "probe@example.invalid", name, register.Languages[0], nil)
+	return err == nil
+}
+
+// keptTexts are the paragraph a register's own erasure reply gives what is
+// kept (its template has no {{if}}; the museum's says the same in it).
+var keptTexts = map[string]string{
+	"fi": "Säilytetty: %s\nNäitä tietoja emme saa vielä poistaa edellä mainitusta syystä (tietosuoja-asetuksen 17 artiklan 3 kohta). Niiden käsittelyä on rajoitettu: niitä vain säilytetään, eikä niitä käytetä muuhun. Ne poistetaan, kun säilytysaika päättyy.",
+	"sv": "Sparat: %s\nDe här uppgifterna får vi ännu inte radera av det skäl som anges ovan (artikel 17.3 i dataskyddsförordningen). Behandlingen av dem är begränsad: de bara lagras och används inte till något annat. De raderas när lagringstiden går ut.",
+	"en": "Kept: %s\nWe may not erase these yet, for the reason given above (GDPR Article 17(3)). Their processing is restricted: they are only stored and used for nothing else. They are deleted when their retention period ends.",
+}
+
+func keptParagraph(lang, kept string) string {
+	f, ok := keptTexts[lang]
+	if !ok {
+		f = keptTexts["fi"]
+	}
+	return fmt.Sprintf(f, kept)
 }

@@ -54,8 +54,12 @@ func (s *Service) erase(ctx context.Context, req *Request) error {
 		return err
 	}
 	if err := s.step(ctx, req, "replied", func() (map[string]string, error) {
+		kept := s.keptText(req)
+		if s.mailTemplate(*req, "request-erasure") != "request-erasure" && kept != "" {
+			kept = keptParagraph(req.Lang, kept) // the register's own template has no {{if}}
+		}
 		return nil, s.send(ctx, *req, "request-erasure."+req.ID(), req.Email, "request-erasure", map[string]string{
-			"id": req.ID(), "deleted": countLine(s.registers(), req.Outcome, "deleted.", req.Lang), "kept": s.keptText(req),
+			"id": req.ID(), "deleted": countLine(s.registers(), req.Outcome, "deleted.", req.Lang), "kept": kept,
 		}, "request-erasure-replied")
 	}); err != nil {
 		return err
