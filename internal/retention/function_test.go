@@ -78,3 +78,35 @@ func TestFunctionRefusesOtherInput(t *testing.T) {
 		t.Error("every declared table is needed")
 	}
 }
+
+// TestFunctionForTheLibraries: REGISTER=library sweeps the libraries'
+// tables and keeps its ledger in the platform's audit table
+// (PLATFORM_REGISTER, AUDIT_TABLE), under keys of its own.
+func TestFunctionForTheLibraries(t *testing.T) {
+	env := map[string]string{"REGISTER": "library", "PLATFORM_REGISTER": "museum", "RETENTION_QUEUE_URL": "http://127.0.0.1:1/queue",
+		"PATRONS_TABLE": "p", "LOANS_TABLE": "l", "TRANSFERS_TABLE": "t", "STATISTICS_TABLE": "s", "AUDIT_TABLE": "a"}
+	if _, err := Function(context.Background(), config.Map(env), aws.Config{Region: "eu-north-1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, drop := range []string{"AUDIT_TABLE", "PATRONS_TABLE"} {
+		e := map[string]string{}
+		for k, v := range env {
+			if k != drop {
+				e[k] = v
+			}
+		}
+		if _, err := Function(context.Background(), config.Map(e), aws.Config{Region: "eu-north-1"}); err == nil {
+			t.Errorf("without %s the libraries' sweep was built", drop)
+		}
+	}
+	if s, r := LedgerKeys("library"); s != "RETENTION#library" || r != "RETENTION#RECEIPT#library" {
+		t.Errorf("the libraries' ledger keys: %s %s", s, r)
+	}
+	if s, r := LedgerKeys("museum"); s != StatePK || r != ReceiptPK {
+		t.Errorf("the museum's ledger keys moved: %s %s", s, r)
+	}
+	tmpl, _ := os.ReadFile("../../template.yaml")
+	if !strings.Contains(string(tmpl), `dynamodb:LeadingKeys: ["RETENTION#library", "RETENTION#RECEIPT#library"]`) {
+		t.Error("LibraryRetentionFunction's policy grants the ledger under other keys than LedgerKeys(library)")
+	}
+}
