@@ -45,6 +45,8 @@ func main() {
 	cpuOnly := flag.Bool("cpu-only", false, "on the local stack, measure only the CPU per operation")
 	sweep := flag.String("sweep", cmp.Or(os.Getenv("BENCH_SWEEP"), "100k"), "retention sweep rows: 100k, 1m (adds the 1 M rows; tables kept in .local/bench-data) or off; default $BENCH_SWEEP")
 	sweepOnly := flag.Bool("sweep-only", false, "measure only the retention sweep rows")
+	lib := flag.String("library", cmp.Or(os.Getenv("BENCH_LIBRARY"), "on"), "library rows (transfer, yearly purge, circulation): on (1 M patrons, 500 k open loans), 5m (5 M loans), small or off; tables kept in .local/bench-data; default $BENCH_LIBRARY")
+	libOnly := flag.Bool("library-only", false, "measure only the library rows")
 	reqs := flag.String("requests", cmp.Or(os.Getenv("BENCH_REQUESTS"), "10k"), "data-subject request rows: 10k, 1m (adds the 1 M rows; tables kept in .local/bench-data) or off; default $BENCH_REQUESTS")
 	cpuIn := flag.String("cpu-child", "", "internal: run as the CPU measurement's child with this input")
 	cpuOut := flag.String("cpu-out", "", "internal: where the CPU child writes its results")
@@ -75,13 +77,13 @@ func main() {
 		ops  opsReport
 		errs []error
 	)
-	if !*skipFunctions && !*sweepOnly {
+	if !*skipFunctions && !*sweepOnly && !*libOnly {
 		fns, err = measureFunctions(ctx, abs, tmp, *runs)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("functions: %w", err))
 		}
 	}
-	if !*skipStack && !*sweepOnly && ctx.Err() == nil {
+	if !*skipStack && !*sweepOnly && !*libOnly && ctx.Err() == nil {
 		logDir := filepath.Join(tmp, "logs")
 		if err := os.MkdirAll(logDir, 0o755); err != nil {
 			fatal(err)
@@ -92,15 +94,21 @@ func main() {
 		}
 	}
 	var sw *sweepReport
-	if ctx.Err() == nil {
+	if ctx.Err() == nil && !*libOnly {
 		if sw, err = measureSweep(ctx, abs, filepath.Join(tmp, "logs"), *sweep); err != nil {
 			errs = append(errs, fmt.Errorf("sweep: %w", err))
 		}
 	}
 	var rq *reqReport
-	if ctx.Err() == nil && !*sweepOnly {
+	if ctx.Err() == nil && !*sweepOnly && !*libOnly {
 		if rq, err = measureRequests(ctx, abs, filepath.Join(tmp, "logs"), *reqs); err != nil {
 			errs = append(errs, fmt.Errorf("requests: %w", err))
+		}
+	}
+	var lb *libReport
+	if ctx.Err() == nil && !*sweepOnly {
+		if lb, err = measureLibrary(ctx, abs, filepath.Join(tmp, "logs"), *lib); err != nil {
+			errs = append(errs, fmt.Errorf("library: %w", err))
 		}
 	}
 	stop()
@@ -133,6 +141,9 @@ func main() {
 	}
 	if rq != nil {
 		printRequests(os.Stdout, rq)
+	}
+	if lb != nil {
+		printLibrary(os.Stdout, lb)
 	}
 	if len(errs) > 0 || *keep {
 		fmt.Fprintf(os.Stderr, "bench: scratch directory kept: %s (logs/ has the emulators' and functions' logs)\n", tmp)
