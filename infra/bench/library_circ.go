@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,6 +42,18 @@ type libCircResult struct {
 	Counts     awsprobe.Counts
 	RCU, WCU   float64
 	Took       time.Duration
+	CPU        time.Duration // this process's user+system time over the batch (libCPU)
+}
+
+// libCPU is this process's user+system CPU time so far (getrusage): over
+// a batch, the library code and the SDK's work, the emulator (another
+// process) not included.
+func libCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // libUnits sums read and write units of every DynamoDB call.
@@ -143,14 +156,14 @@ func (e *libEnv) circulation(ctx context.Context) ([]libCircResult, error) {
 		}
 		rec.Reset()
 		*units = libUnits{}
-		t0 := time.Now()
+		t0, c0 := time.Now(), libCPU()
 		// The feed takes at most 500 events a request: one request.
 		r, err := svc.ApplyCirculation(ctx, raws)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", typ, err)
 		}
 		res := libCircResult{Type: typ, Events: len(raws), Accepted: r.Accepted, Duplicates: r.Duplicates, Rejected: len(r.Rejected),
-			Counts: rec.Snapshot(), RCU: units.rcu, WCU: units.wcu, Took: time.Since(t0)}
+			Counts: rec.Snapshot(), RCU: units.rcu, WCU: units.wcu, Took: time.Since(t0), CPU: libCPU() - c0}
 		if len(r.Rejected) > 0 {
 			return nil, fmt.Errorf("%s: %d events rejected, the first %d: %s", typ, len(r.Rejected), r.Rejected[0].Index, r.Rejected[0].Error)
 		}
