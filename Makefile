@@ -26,7 +26,7 @@ run: $(EMULATORS)
 
 ## test: every test — lint, unit, integration against the emulators, the browser test
 test: $(EMULATORS) $(CHROMIUM) lint
-	$(GO) run ./infra/testenv -root . -- $(GO) test -count=1 ./...
+	$(GO) run ./infra/testenv -root . -- $(GO) test -count=1 -timeout 30m ./...
 
 ## lint: formatting, vet, staticcheck, and the SAM template against cfn-lint
 lint:
