@@ -123,6 +123,7 @@ var ropaWords = map[string]register.Text{
 	"any":         {"fi": "kaikki", "sv": "alla", "en": "any"},
 	"delete":      {"fi": "poisto", "sv": "radering", "en": "delete"},
 	"anonymise":   {"fi": "anonymisointi", "sv": "anonymisering", "en": "anonymise"},
+	"keepAction":  {"fi": "säilytys, tarkistetaan uudelleen", "sv": "sparas, kontrolleras på nytt", "en": "kept, checked again"},
 	"untilEvent":  {"fi": "ei määräaikaa: kunnes tapahtuma (ks. kuvaus)", "sv": "ingen tidsgräns: tills en händelse (se beskrivningen)", "en": "no fixed period: until an event (see the description)"},
 	"g":           {"fi": "g) Tekniset ja organisatoriset turvatoimet", "sv": "g) Tekniska och organisatoriska säkerhetsåtgärder", "en": "g) Technical and organisational security measures"},
 	"security":    {"fi": "Turvatoimet", "sv": "Säkerhetsåtgärder", "en": "Security measures"},
@@ -178,6 +179,9 @@ func (r ropaDoc) mdState(when string) string {
 }
 
 func (r ropaDoc) action(a string) string {
+	if a == register.ActionKeep {
+		a = "keepAction" // not the column's "keep" (kept for)
+	}
 	if t, ok := ropaWords[a]; ok && a != "" {
 		return t.In(r.lang)
 	}
