@@ -143,9 +143,9 @@ func TestLibraryYearlyPurge(t *testing.T) {
 	}
 	inactive := patron("1001", "active") // a child unused for 3 years
 	link("1001", "2002", "minor")
-	patron("2002", "unresolved")  // its guardian owes a fee: kept
-	link("3003", "2002", "minor") // the guardian's other child, still using the library: its link stays
-	patron("3003", "unresolved", "2027-05-06T10:00:00Z") // it has a loan
+	patron("2002", "unresolved")                                                                                                // its guardian owes a fee: kept
+	link("3003", "2002", "minor")                                                                                               // the guardian's other child, still using the library: its link stays
+	patron("3003", "unresolved", "2027-05-06T10:00:00Z")                                                                        // it has a loan
 	f.store.put(t, cat, "loan", "reserved", map[string]string{"pk": "patron#1001", "sk": "resv#i1", "subjectKey": "subj-1001"}) // the child's reservation
 	f.store.put(t, cat, "loan", "open", map[string]string{"pk": "patron#3003", "sk": "loan#i2", "subjectKey": "subj-3003"})
 	patron("5005", "active") // an adult unused as long, the link it answers for restricted by a request
