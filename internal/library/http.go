@@ -22,5 +22,5 @@ func (s *Service) Routes() http.Handler {
 	mux.Handle("GET /library/pin", web.Handle(s.pinForm))
 	mux.Handle("POST /library/pin", web.Handle(s.pinSubmit))
 	mux.Handle("POST /library/circulation", web.Handle(s.circulation))
-	return mux
+	return web.WithNotice(s.reg.ID, mux) // every page links to the libraries' notice
 }

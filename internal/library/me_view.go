@@ -278,6 +278,7 @@ var meTmpl = template.Must(template.New("me").Funcs(template.FuncMap{"inc": func
 {{range .Channels}}<div class="check"><input type="radio" id="channel-{{.}}" name="channel" value="{{.}}"{{if $.F.Chosen "channel" .}} checked{{end}}{{$.F.Attrs "channel"}}><label for="channel-{{.}}">{{index $.ChannelName .}}</label></div>{{end}}</fieldset>
 <button type="submit">{{.T.me_save}}</button>
 </form>
+<p><a href="/library/me/requests?lang={{.Lang}}">{{.T.me_requests}}</a></p>
 <form method="post" action="/library/logout?lang={{.Lang}}"><input type="hidden" name="csrf" value="{{.V.CSRF}}"><button type="submit">{{.T.logout}}</button></form>`))
 
 // The "circ" template is one patron's loans, reservations and fees: the signed-in

@@ -79,7 +79,8 @@ func (s *Service) pinUpdate(customerNumber, pin string, now time.Time, cond stri
 	vals[":pin"], vals[":at"] = pinS(h), pinS(rfc3339(now))
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.tables.Patrons), Key: dynamo.Key(PatronPK(customerNumber), SKPatron),
-		UpdateExpression:          aws.String("SET pin = :pin, pinSetAt = :at REMOVE pinLinkId"),
+		// A new PIN ends any lockout and any session of the old one.
+		UpdateExpression:          aws.String("SET pin = :pin, pinSetAt = :at REMOVE pinLinkId, failedLogins, lockedUntil, sessionHash"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: vals,
 	}}, nil

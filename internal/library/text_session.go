@@ -31,7 +31,8 @@ var sessionTexts = map[string]map[string]string{
 		"me.actfor": "Katso ja muuta tietoja", "me.acting": "Katselet ja muutat huollettavasi tietoja.", "me.back": "Takaisin omiin tietoihisi", "me.nochild": "Tätä huollettavaa ei löydy.", "me.guardians": "Vastuuhenkilöt", "me.dependants": "Huollettavat",
 		"status.reserved": "varattu", "status.open": "voimassa", "status.unpaid": "maksamatta", "status.resolved": "selvitetty", "status.closed": "päättynyt",
 		"group.child": "lapsi", "group.adult": "aikuinen", "group.home-service": "kotipalveluasiakas", "group.institution": "laitos",
-		"logout": "Kirjaudu ulos",
+		"logout":      "Kirjaudu ulos",
+		"me_requests": "Tietosuojapyynnöt: pyydä kopio tiedoistasi, tietojen oikaisua tai käsittelyn rajoittamista",
 	},
 	"sv": {
 		"langs": "Språk", "error.prefix": "Fel: ",
@@ -57,7 +58,8 @@ var sessionTexts = map[string]map[string]string{
 		"me.actfor": "Se och ändra uppgifterna", "me.acting": "Du ser och ändrar uppgifterna för en person du ansvarar för.", "me.back": "Tillbaka till dina egna uppgifter", "me.nochild": "Personen finns inte.", "me.guardians": "Ansvariga personer", "me.dependants": "Personer du ansvarar för",
 		"status.reserved": "reserverad", "status.open": "gällande", "status.unpaid": "obetald", "status.resolved": "löst", "status.closed": "avslutad",
 		"group.child": "barn", "group.adult": "vuxen", "group.home-service": "hemservicekund", "group.institution": "inrättning",
-		"logout": "Logga ut",
+		"logout":      "Logga ut",
+		"me_requests": "Dataskyddsbegäranden: begär en kopia av dina uppgifter, rättelse eller begränsning av behandlingen",
 	},
 	"en": {
 		"langs": "Language", "error.prefix": "Error: ",
@@ -83,7 +85,8 @@ var sessionTexts = map[string]map[string]string{
 		"me.actfor": "See and change the details", "me.acting": "You are seeing and changing the details of a person you are responsible for.", "me.back": "Back to your own details", "me.nochild": "That person cannot be found.", "me.guardians": "Persons responsible for you", "me.dependants": "Persons you are responsible for",
 		"status.reserved": "reserved", "status.open": "current", "status.unpaid": "unpaid", "status.resolved": "resolved", "status.closed": "ended",
 		"group.child": "child", "group.adult": "adult", "group.home-service": "home-service customer", "group.institution": "institution",
-		"logout": "Sign out",
+		"logout":      "Sign out",
+		"me_requests": "Data protection requests: ask for a copy of your data, rectification or restriction of processing",
 	},
 }
 

@@ -65,20 +65,49 @@ type Page struct {
 	Lang  string
 	Title string
 	Body  template.HTML
+	// notice is the register whose notice the footer links to, from
+	// WithNotice; NoticeRegister when none was given.
+	notice string
 }
 
-// NoticeRegister is the register whose privacy notice every page links to.
+// NoticeRegister is the register whose privacy notice a page links to
+// unless its handler is wrapped in WithNotice.
 const NoticeRegister = "museum"
 
 // T is a word of the page's frame in its language.
 func (p Page) T(key string) string { return text(p.Lang, key) }
 
 // Register is the register whose notice the footer links to.
-func (Page) Register() string { return NoticeRegister }
+func (p Page) Register() string {
+	if p.notice != "" {
+		return p.notice
+	}
+	return NoticeRegister
+}
+
+// WithNotice makes every page h writes link to the privacy notice of
+// register (the libraries' pages to the libraries' notice).
+func WithNotice(register string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(noticeWriter{ResponseWriter: w, register: register}, r)
+	})
+}
+
+// noticeWriter carries WithNotice's register to HTML.
+type noticeWriter struct {
+	http.ResponseWriter
+	register string
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (n noticeWriter) Unwrap() http.ResponseWriter { return n.ResponseWriter }
 
 // HTML writes a page. Links in our pages carry tokens, so the page is never
 // cached and never sends a Referer onwards.
 func HTML(w http.ResponseWriter, status int, p Page) {
+	if nw, ok := w.(noticeWriter); ok && p.notice == "" {
+		p.notice = nw.register
+	}
 	var buf bytes.Buffer
 	if err := layout.Execute(&buf, p); err != nil {
 		slog.Error("render page", errlog.Attr(err))

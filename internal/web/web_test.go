@@ -474,3 +474,25 @@ func TestFieldErrorsError(t *testing.T) {
 		t.Fatalf("Error() = %q", got)
 	}
 }
+
+// TestWithNoticeLinksTheRegistersNotice: a page written under WithNotice
+// links to that register's notice; others to the museum's.
+func TestWithNoticeLinksTheRegistersNotice(t *testing.T) {
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Message(w, http.StatusOK, "fi", "Otsikko", "Teksti")
+	})
+	for _, tc := range []struct {
+		name string
+		h    http.Handler
+		want string
+	}{
+		{"default", page, `href="/privacy?register=museum&amp;lang=fi"`},
+		{"library", WithNotice("library", page), `href="/privacy?register=library&amp;lang=fi"`},
+	} {
+		rec := httptest.NewRecorder()
+		tc.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		if !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: the footer has no %s", tc.name, tc.want)
+		}
+	}
+}
