@@ -90,16 +90,6 @@ func (s *Service) registerOf(req Request) (*register.Register, error) {
 	return nil, fmt.Errorf("requests: request %s is made to register %q, which this function does not reach", req.ID(), req.Register)
 }
 
-// kindOf is a record kind's declaration in whichever register declares it.
-func kindOf(regs []*register.Register, kind string) (register.RecordKind, *register.Register, bool) {
-	for _, r := range regs {
-		if k, ok := r.Record(kind); ok {
-			return k, r, true
-		}
-	}
-	return register.RecordKind{}, nil, false
-}
-
 // mailTemplate is the mail template a request's reply is written in: the
 // register's own variant ("library-request-access", signed by the
 // libraries) where the request is made to another register than the
