@@ -52,12 +52,6 @@ func (s *libStandIn) snapshot() (map[string]int, int64) {
 	return out, s.bytes
 }
 
-func (s *libStandIn) reset() {
-	s.mu.Lock()
-	s.calls, s.bytes = map[string]int{}, 0
-	s.mu.Unlock()
-}
-
 func (s *libStandIn) RoundTrip(r *http.Request) (*http.Response, error) {
 	target := r.Header.Get("X-Amz-Target")
 	switch {
