@@ -45,7 +45,7 @@ func main() {
 	cpuOnly := flag.Bool("cpu-only", false, "on the local stack, measure only the CPU per operation")
 	sweep := flag.String("sweep", cmp.Or(os.Getenv("BENCH_SWEEP"), "100k"), "retention sweep rows: 100k, 1m (adds the 1 M rows; tables kept in .local/bench-data) or off; default $BENCH_SWEEP")
 	sweepOnly := flag.Bool("sweep-only", false, "measure only the retention sweep rows")
-	lib := flag.String("library", cmp.Or(os.Getenv("BENCH_LIBRARY"), "on"), "library rows (transfer, yearly purge, circulation): on (1 M patrons, 500 k open loans), 5m (5 M loans), small or off; tables kept in .local/bench-data; default $BENCH_LIBRARY")
+	lib := flag.String("library", cmp.Or(os.Getenv("BENCH_LIBRARY"), "small"), "library rows (transfer, yearly purge, circulation): small (20 k patrons, 100 k open loans), on (and 1 M patrons, 500 k open loans), 5m (5 M loans) or off; tables kept in .local/bench-data; default $BENCH_LIBRARY or small")
 	libOnly := flag.Bool("library-only", false, "measure only the library rows")
 	reqs := flag.String("requests", cmp.Or(os.Getenv("BENCH_REQUESTS"), "10k"), "data-subject request rows: 10k, 1m (adds the 1 M rows; tables kept in .local/bench-data) or off; default $BENCH_REQUESTS")
 	cpuIn := flag.String("cpu-child", "", "internal: run as the CPU measurement's child with this input")
