@@ -108,7 +108,7 @@ func siteWithItsOwnClock(t *testing.T) *clockSite {
 		defer cancel()
 		var s *local.Stack
 		s, clockSiteErr = local.Start(ctx, local.Options{
-			RepoRoot: root, Prefix: "clk" + randomHex(3), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
+			RepoRoot: root, Prefix: suitePrefix("clk" + randomHex(3)), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
 			DynamoDBURL: ddb, MotoURL: moto, LogDir: filepath.Join(root, ".local", "test-logs"), VisibilityTimeout: 1,
 			Throttle: local.Throttle{Rate: 1e6, Burst: 1e6},
 			OnMessage: func(queue, body string) {

@@ -44,7 +44,7 @@ func startCirculationSite(t *testing.T) (*clockSite, *library.Service) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: "circ" + randomHex(3), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
+		RepoRoot: root, Prefix: suitePrefix("circ" + randomHex(3)), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
 		DynamoDBURL: ddb, MotoURL: moto, LogDir: filepath.Join(root, ".local", "test-logs"), VisibilityTimeout: 1,
 		Throttle: local.Throttle{Rate: 1e6, Burst: 1e6},
 		OnMessage: func(queue, body string) {

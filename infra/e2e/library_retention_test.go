@@ -44,7 +44,7 @@ func startLibraryRetentionSite(t *testing.T) (*clockSite, *library.Service) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: "lret" + randomHex(3), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
+		RepoRoot: root, Prefix: suitePrefix("lret" + randomHex(3)), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
 		DynamoDBURL: ddb, MotoURL: moto, LogDir: filepath.Join(root, ".local", "test-logs"), VisibilityTimeout: 1,
 		Throttle: local.Throttle{Rate: 1e6, Burst: 1e6},
 		OnMessage: func(queue, body string) {

@@ -60,7 +60,7 @@ func newTransferSite(t *testing.T) *clockSite {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: "ltr" + randomHex(3), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
+		RepoRoot: root, Prefix: suitePrefix("ltr" + randomHex(3)), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
 		DynamoDBURL: ddb, MotoURL: moto, LogDir: filepath.Join(root, ".local", "test-logs"), VisibilityTimeout: 1,
 		Throttle: local.Throttle{Rate: 1e6, Burst: 1e6}, Configure: transferFaults.Attach,
 		OnMessage: func(queue, body string) {

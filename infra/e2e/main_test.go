@@ -58,7 +58,7 @@ func TestMain(m *testing.M) {
 	var err error
 	stack, err = local.Start(ctx, local.Options{
 		RepoRoot:          root,
-		Prefix:            "e2e" + randomHex(3),
+		Prefix:            suitePrefix("e2e" + randomHex(3)),
 		PublicBaseURL:     "http://" + server.Listener.Addr().String(),
 		DynamoDBURL:       os.Getenv("REKISTERI_TEST_DYNAMODB"),
 		MotoURL:           os.Getenv("REKISTERI_TEST_MOTO"),

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -85,8 +86,11 @@ func TestZZEveryStoredItemIsDeclared(t *testing.T) {
 	}
 }
 
-// suiteTables are the tables of every stack on the suite's emulators (the
-// tests that start stacks of their own, with their own clocks, leave theirs).
+// suiteTables are the tables of every stack this package started on the
+// emulators (the tests that start stacks of their own, with their own
+// clocks, leave theirs); other packages' tests share the emulators under
+// `make test` and store test fixtures of their own, which are not the
+// system's.
 func suiteTables(t *testing.T) []string {
 	t.Helper()
 	var out []string
@@ -96,7 +100,11 @@ func suiteTables(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, page.TableNames...)
+		for _, name := range page.TableNames {
+			if ofTheSuite(name) {
+				out = append(out, name)
+			}
+		}
 		if in.ExclusiveStartTableName = page.LastEvaluatedTableName; in.ExclusiveStartTableName == nil {
 			return out
 		}
@@ -233,3 +241,29 @@ func TestZZIdentityCodesNowhereInClear(t *testing.T) {
 // address (template.yaml keeps its DLQ 4 days, not 14). Its handler logs
 // none of it, which the log scan above still checks.
 const sesEventsQueue = "SesEventsQueue"
+
+// suitePrefixes are the prefixes of the stacks this package started.
+var (
+	suitePrefixMu sync.Mutex
+	suitePrefixes []string
+)
+
+// suitePrefix notes p as the prefix of a stack this package starts.
+func suitePrefix(p string) string {
+	suitePrefixMu.Lock()
+	defer suitePrefixMu.Unlock()
+	suitePrefixes = append(suitePrefixes, p)
+	return p
+}
+
+// ofTheSuite says whether table belongs to a stack this package started.
+func ofTheSuite(table string) bool {
+	suitePrefixMu.Lock()
+	defer suitePrefixMu.Unlock()
+	for _, p := range suitePrefixes {
+		if strings.HasPrefix(table, p+"-") {
+			return true
+		}
+	}
+	return false
+}
