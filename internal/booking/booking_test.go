@@ -11,19 +11,6 @@ import (
 	"rekisteri/internal/web"
 )
 
-func TestNormalizePhone(t *testing.T) {
-	for in, want := range map[string]string{
-		"040 123 4567": "+358401234567", "+358 40 123 4567": "+358401234567", "(09) 816 57052": "+358981657052",
-		"0046 8 123 456 78": "+46812345678", "+1-202-555-0175": "+12025550175",
-		"": "", "123": "", "call me": "", "40 123 4567": "", "+358 40 123 4567 890 123": "",
-	} {
-		got, ok := NormalizePhone(in)
-		if got != want || ok != (want != "") {
-			t.Errorf("%q: got %q %v, want %q", in, got, ok, want)
-		}
-	}
-}
-
 func TestSlots(t *testing.T) {
 	cases := []struct {
 		start, end string

@@ -13,6 +13,7 @@ import (
 	"rekisteri/internal/helsinki"
 	"rekisteri/internal/hetu"
 	"rekisteri/internal/mail"
+	"rekisteri/internal/postal"
 	"rekisteri/internal/register"
 	"rekisteri/internal/web"
 	"rekisteri/internal/ytunnus"
@@ -34,32 +35,8 @@ func (s *Service) Routes() http.Handler {
 }
 
 var (
-	timeRE     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	postcodeRE = regexp.MustCompile(`^[0-9]{5}$`)
-	phoneChars = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", ".", "")
-	digitsRE   = regexp.MustCompile(`^\+?[0-9]+$`)
+	timeRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 )
-
-// NormalizePhone stores Finnish and international numbers alike as +<digits>.
-func NormalizePhone(s string) (string, bool) {
-	p := phoneChars.Replace(strings.TrimSpace(s))
-	if !digitsRE.MatchString(p) {
-		return "", false
-	}
-	switch {
-	case strings.HasPrefix(p, "+"):
-	case strings.HasPrefix(p, "00"):
-		p = "+" + p[2:]
-	case strings.HasPrefix(p, "0"):
-		p = "+358" + p[1:]
-	default:
-		return "", false
-	}
-	if n := len(p) - 1; n < 7 || n > 15 {
-		return "", false
-	}
-	return p, true
-}
 
 // Parse validates a booking request, with one message per field in lang.
 // The identity code is accepted only where it is needed: an invoice to a
@@ -117,7 +94,7 @@ func (s *Service) Parse(f web.Form, lang string) (Request, web.FieldErrors) {
 		errs["email"] = t(lang, "err.email")
 	}
 	if p := f.Get("phone"); p != "" {
-		if n, ok := NormalizePhone(p); ok {
+		if n, ok := postal.NormalizePhone(p); ok {
 			in.Phone = n
 		} else {
 			errs["phone"] = t(lang, "err.phone")
@@ -142,7 +119,7 @@ func (s *Service) Parse(f web.Form, lang string) (Request, web.FieldErrors) {
 	in.Postcode = f.Get("postcode")
 	if in.Postcode == "" && invoice {
 		errs["postcode"] = t(lang, "err.required")
-	} else if in.Postcode != "" && !postcodeRE.MatchString(in.Postcode) {
+	} else if in.Postcode != "" && !postal.ValidPostcode(in.Postcode) {
 		errs["postcode"] = t(lang, "err.postcode")
 	}
 	raw := f.Get("hetu")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"rekisteri/internal/csvsafe"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/mail"
+	"rekisteri/internal/postal"
 	"rekisteri/internal/register"
 	"rekisteri/internal/subject"
 )
@@ -92,8 +92,6 @@ type consentItem struct {
 	ConfirmedAt        string `dynamodbav:"confirmedAt"`
 }
 
-var postcode = regexp.MustCompile(`^[0-9]{5}$`)
-
 // ErrKnown is an entry of someone already on the list.
 var ErrKnown = errors.New("already on the list")
 
@@ -128,7 +126,7 @@ func (in Senior) validate() (Senior, error) {
 	in.Name = text(errs, "name", in.Name, 200)
 	in.Street = text(errs, "street", in.Street, 200)
 	in.City = text(errs, "city", in.City, 100)
-	if in.Postcode = strings.TrimSpace(in.Postcode); !postcode.MatchString(in.Postcode) {
+	if in.Postcode = strings.TrimSpace(in.Postcode); !postal.ValidPostcode(in.Postcode) {
 		errs["postcode"] = "a Finnish postcode is 5 digits"
 	}
 	if in.Email = strings.TrimSpace(in.Email); in.Email != "" && !mail.ValidAddress(in.Email) {

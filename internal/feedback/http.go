@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"html/template"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"rekisteri/internal/helsinki"
 	"rekisteri/internal/mail"
+	"rekisteri/internal/postal"
 	"rekisteri/internal/register"
 	"rekisteri/internal/web"
 )
@@ -35,8 +35,6 @@ func (s *Service) Routes() http.Handler {
 	mux.Handle("POST /feedback", web.Handle(s.submit))
 	return mux
 }
-
-var postcodeRE = regexp.MustCompile(`^[0-9]{5}$`)
 
 // Parse validates a survey submission, with one message per field in lang.
 func (s *Service) Parse(f web.Form, lang string) (Submission, web.FieldErrors) {
@@ -123,7 +121,7 @@ func (s *Service) Parse(f web.Form, lang string) (Submission, web.FieldErrors) {
 	}
 	if pc := f.Get("home_postcode"); pc != "" {
 		homes++
-		if !postcodeRE.MatchString(pc) {
+		if !postal.ValidPostcode(pc) {
 			errs["home_postcode"] = t(lang, "err.postcode")
 		}
 		in.HomePostcode = pc

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"rekisteri/internal/audit"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/mail"
+	"rekisteri/internal/postal"
 	"rekisteri/internal/register"
 	"rekisteri/internal/web"
 )
@@ -36,34 +36,6 @@ type ContactChange struct {
 	Lang, Channel          string
 }
 
-var (
-	mePostcodeRE = regexp.MustCompile(`^[0-9]{5}$`)
-	mePhoneChars = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", ".", "")
-	meDigitsRE   = regexp.MustCompile(`^\+?[0-9]+$`)
-)
-
-// mePhone is a Finnish or international number as +<digits> (the booking
-// form's rule; written here so the library links no booking code).
-func mePhone(s string) (string, bool) {
-	p := mePhoneChars.Replace(strings.TrimSpace(s))
-	if !meDigitsRE.MatchString(p) {
-		return "", false
-	}
-	switch {
-	case strings.HasPrefix(p, "+"):
-	case strings.HasPrefix(p, "00"):
-		p = "+" + p[2:]
-	case strings.HasPrefix(p, "0"):
-		p = "+358" + p[1:]
-	default:
-		return "", false
-	}
-	if n := len(p) - 1; n < 7 || n > 15 {
-		return "", false
-	}
-	return p, true
-}
-
 // ParseContact validates a self-service change, one message per field in lang.
 func ParseContact(f web.Form, lang string) (ContactChange, web.FieldErrors) {
 	errs := web.FieldErrors{}
@@ -78,11 +50,11 @@ func ParseContact(f web.Form, lang string) (ContactChange, web.FieldErrors) {
 		return v
 	}
 	c := ContactChange{Street: text("street", 200), City: text("city", 100), Lang: f.Get("lang"), Channel: f.Get("channel")}
-	if c.Postcode = f.Get("postcode"); !mePostcodeRE.MatchString(c.Postcode) {
+	if c.Postcode = f.Get("postcode"); !postal.ValidPostcode(c.Postcode) {
 		errs["postcode"] = sessionText(lang, "err.postcode")
 	}
 	if v := f.Get("phone"); v != "" {
-		if p, ok := mePhone(v); ok {
+		if p, ok := postal.NormalizePhone(v); ok {
 			c.Phone = p
 		} else {
 			errs["phone"] = sessionText(lang, "err.phone")

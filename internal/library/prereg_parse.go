@@ -1,14 +1,13 @@
 package library
 
 import (
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"rekisteri/internal/hetu"
 	"rekisteri/internal/mail"
+	"rekisteri/internal/postal"
 	"rekisteri/internal/subject"
 	"rekisteri/internal/web"
 )
@@ -34,34 +33,6 @@ type guardian struct {
 // they never come back after an error.
 var preregFields = []string{"first_name", "last_name", "hetu", "street", "postcode", "city", "phone", "email",
 	"channel", "group", "guardian_first_name", "guardian_last_name", "guardian_hetu", "guardian_email"}
-
-var (
-	preregPostcodeRE = regexp.MustCompile(`^[0-9]{5}$`)
-	preregPhoneChars = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", ".", "")
-	preregPhoneRE    = regexp.MustCompile(`^\+?[0-9]+$`)
-)
-
-// preregPhone stores Finnish and international numbers alike as
-// +<digits> (as bookings do; a copy, so the library links no booking code).
-func preregPhone(s string) (string, bool) {
-	p := preregPhoneChars.Replace(strings.TrimSpace(s))
-	if !preregPhoneRE.MatchString(p) {
-		return "", false
-	}
-	switch {
-	case strings.HasPrefix(p, "+"):
-	case strings.HasPrefix(p, "00"):
-		p = "+" + p[2:]
-	case strings.HasPrefix(p, "0"):
-		p = "+358" + p[1:]
-	default:
-		return "", false
-	}
-	if n := len(p) - 1; n < 7 || n > 15 {
-		return "", false
-	}
-	return p, true
-}
 
 // parseRegistration validates the form, with one message per field in
 // lang. today is the Finnish calendar day (the local clock's): it decides
@@ -109,7 +80,7 @@ func parseRegistration(f web.Form, lang string, today time.Time) (registration, 
 	switch {
 	case in.Postcode == "":
 		errs["postcode"] = ptext(lang, "err.required")
-	case !preregPostcodeRE.MatchString(in.Postcode):
+	case !postal.ValidPostcode(in.Postcode):
 		errs["postcode"] = ptext(lang, "err.postcode")
 	}
 	in.Channel = f.Get("channel")
@@ -117,7 +88,7 @@ func parseRegistration(f web.Form, lang string, today time.Time) (registration, 
 		errs["channel"] = ptext(lang, "err.channel")
 	}
 	if p := f.Get("phone"); p != "" {
-		if n, good := preregPhone(p); good {
+		if n, good := postal.NormalizePhone(p); good {
 			in.Phone = n
 		} else {
 			errs["phone"] = ptext(lang, "err.phone")
