@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -98,34 +95,8 @@ var (
 func siteWithItsOwnClock(t *testing.T) *clockSite {
 	t.Helper()
 	clockSiteOnce.Do(func() {
-		root, _ := filepath.Abs("../..")
-		srv := httptest.NewUnstartedServer(nil)
-		ddb, moto := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
-		if stack.Emulators != nil {
-			ddb, moto = stack.Emulators.DynamoDBURL, stack.Emulators.MotoURL
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		var s *local.Stack
-		s, clockSiteErr = local.Start(ctx, local.Options{
-			RepoRoot: root, Prefix: suitePrefix("clk" + randomHex(3)), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
-			DynamoDBURL: ddb, MotoURL: moto, LogDir: filepath.Join(root, ".local", "test-logs"), VisibilityTimeout: 1,
-			Throttle: local.Throttle{Rate: 1e6, Burst: 1e6},
-			OnMessage: func(queue, body string) {
-				if queue == sesEventsQueue {
-					return // SES's own format names the recipient: the one queue that does
-				}
-				captureMu.Lock()
-				bodies = append(bodies, body)
-				captureMu.Unlock()
-			},
-		})
-		if clockSiteErr != nil {
-			return
-		}
-		srv.Config.Handler = s.Handler()
-		srv.Start() // ends with the test process, as the suite's own server does
-		clockSiteV = &clockSite{stack: s, url: srv.URL}
+		// Ends with the test process, as the suite's own server does.
+		clockSiteV, _, clockSiteErr = startOwnStack("clk", nil)
 	})
 	if clockSiteErr != nil {
 		t.Fatalf("second local stack: %v", clockSiteErr)

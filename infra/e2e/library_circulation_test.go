@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,10 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"rekisteri/infra/local"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/helsinki"
-	"rekisteri/internal/keyring"
 	"rekisteri/internal/library"
 	"rekisteri/internal/record"
 	"rekisteri/internal/register"
@@ -35,48 +30,7 @@ import (
 // counts it reads are this test's alone.
 func startCirculationSite(t *testing.T) (*clockSite, *library.Service) {
 	t.Helper()
-	root, _ := filepath.Abs("../..")
-	srv := httptest.NewUnstartedServer(nil)
-	ddb, moto := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
-	if stack.Emulators != nil {
-		ddb, moto = stack.Emulators.DynamoDBURL, stack.Emulators.MotoURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: suitePrefix("circ" + randomHex(3)), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
-		DynamoDBURL: ddb, MotoURL: moto, LogDir: filepath.Join(root, ".local", "test-logs"), VisibilityTimeout: 1,
-		Throttle: local.Throttle{Rate: 1e6, Burst: 1e6},
-		OnMessage: func(queue, body string) {
-			if queue == sesEventsQueue {
-				return
-			}
-			captureMu.Lock()
-			bodies = append(bodies, body)
-			captureMu.Unlock()
-		},
-	})
-	if err != nil {
-		t.Fatalf("circulation stack: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	srv.Config.Handler = s.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	env := s.Env["LibraryFunction"]
-	base, _ := url.Parse(srv.URL)
-	svc, err := library.NewService(library.Deps{
-		Register: register.MustLoad("library"), Platform: register.MustLoad("museum"),
-		DB:   s.Clients().DynamoDB,
-		Keys: keyring.New(s.Clients().Secrets, env["TOKEN_KEY_SECRET"], env["SUBJECT_KEY_SECRET"]),
-		Tables: library.Tables{Patrons: env["PATRONS_TABLE"], Loans: env["LOANS_TABLE"], Transfers: env["TRANSFERS_TABLE"],
-			Statistics: env["STATISTICS_TABLE"], Mail: env["MAIL_TABLE"], Audit: env["AUDIT_TABLE"], Bookings: env["BOOKINGS_TABLE"]},
-		BaseURL: base, Now: s.Clock.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &clockSite{stack: s, url: srv.URL}, svc
+	return librarySite(t, "circ")
 }
 
 // libraryHetu is a valid identity code of someone born on day (a fresh

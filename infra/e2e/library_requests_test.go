@@ -17,86 +17,25 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chromedp/chromedp"
 
-	"rekisteri/infra/local"
-	"rekisteri/internal/dynamo"
-	"rekisteri/internal/keyring"
 	"rekisteri/internal/library"
 	"rekisteri/internal/register"
 	"rekisteri/internal/requests"
 )
 
-// The stack and its patrons, written here so this file leans on no other
-// test's helpers.
 
 // lrSite is a stack of its own on the suite's emulators, with its own
 // clock, and the library register over it as the staff tool opens it.
 func lrSite(t *testing.T) (*clockSite, *library.Service) {
 	t.Helper()
-	root, _ := filepath.Abs("../..")
-	srv := httptest.NewUnstartedServer(nil)
-	ddb, moto := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
-	if stack.Emulators != nil {
-		ddb, moto = stack.Emulators.DynamoDBURL, stack.Emulators.MotoURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: suitePrefix("lreq" + randomHex(3)), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
-		DynamoDBURL: ddb, MotoURL: moto, LogDir: filepath.Join(root, ".local", "test-logs"), VisibilityTimeout: 1,
-		Throttle: local.Throttle{Rate: 1e6, Burst: 1e6},
-		OnMessage: func(queue, body string) {
-			if queue == sesEventsQueue {
-				return
-			}
-			captureMu.Lock()
-			bodies = append(bodies, body)
-			captureMu.Unlock()
-		},
-	})
-	if err != nil {
-		t.Fatalf("library requests stack: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	srv.Config.Handler = s.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	env := s.Env["LibraryFunction"]
-	base, _ := url.Parse(srv.URL)
-	svc, err := library.NewService(library.Deps{
-		Register: register.MustLoad("library"), Platform: register.MustLoad("museum"),
-		DB:   s.Clients().DynamoDB,
-		Keys: keyring.New(s.Clients().Secrets, env["TOKEN_KEY_SECRET"], env["SUBJECT_KEY_SECRET"]),
-		Tables: library.Tables{Patrons: env["PATRONS_TABLE"], Loans: env["LOANS_TABLE"], Transfers: env["TRANSFERS_TABLE"],
-			Statistics: env["STATISTICS_TABLE"], Mail: env["MAIL_TABLE"], Audit: env["AUDIT_TABLE"], Bookings: env["BOOKINGS_TABLE"]},
-		BaseURL: base, Now: s.Clock.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &clockSite{stack: s, url: srv.URL}, svc
-}
-
-// lrHetu is a valid identity code of someone born on day in the 1900s,
-// with a fresh individual number.
-func lrHetu(day time.Time) string {
-	n := 2 + rand.IntN(897)
-	digits := day.Format("020106") + fmt.Sprintf("%03d", n)
-	v, _ := strconv.Atoi(digits)
-	return day.Format("020106") + "-" + fmt.Sprintf("%03d", n) + string("0123456789ABCDEFHJKLMNPRSTUVWXY"[v%31])
+	return librarySite(t, "lreq")
 }
 
 // lrPatron pre-registers an adult through the form and collects the card
@@ -104,7 +43,7 @@ func lrHetu(day time.Time) string {
 // identity code.
 func lrPatron(t *testing.T, site *clockSite, svc *library.Service) (number, pin, code string) {
 	t.Helper()
-	first, last, code := "Riikka"+randomHex(2), "Pyytäjä"+randomHex(2), lrHetu(time.Date(1979, 3, 9, 0, 0, 0, 0, time.UTC))
+	first, last, code := "Riikka"+randomHex(2), "Pyytäjä"+randomHex(2), libraryHetu(time.Date(1979, 3, 9, 0, 0, 0, 0, time.UTC))
 	remember(first, last, code)
 	r := site.postJSON(t, "/library/register", map[string]string{"first_name": first, "last_name": last, "hetu": code,
 		"street": "Pyytäjänpolku 7", "postcode": "02600", "city": "Espoo", "email": newAddress(t), "lang": "en", "channel": "email", "group": "adult"})
@@ -124,33 +63,12 @@ func lrPatron(t *testing.T, site *clockSite, svc *library.Service) (number, pin,
 	return number, pin, code
 }
 
-func lrItem(t *testing.T, site *clockSite, table, pk, sk string) map[string]types.AttributeValue {
-	t.Helper()
-	out, err := site.stack.Clients().DynamoDB.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: aws.String(site.stack.Env["LibraryFunction"][table]), Key: dynamo.Key(pk, sk), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out.Item
-}
-
 // lrNum is a number attribute's text.
 func lrNum(v types.AttributeValue) string {
 	if n, ok := v.(*types.AttributeValueMemberN); ok {
 		return n.Value
 	}
 	return ""
-}
-
-func lrCirculation(t *testing.T, site *clockSite, events []map[string]any) library.BatchResult {
-	t.Helper()
-	r := site.postJSON(t, "/library/circulation", map[string]any{"events": events})
-	var res library.BatchResult
-	if err := json.Unmarshal([]byte(r.Body), &res); err != nil || r.Status != http.StatusOK {
-		t.Fatalf("circulation: %d %s", r.Status, r.Body)
-	}
-	return res
 }
 
 // libraryPatronWithMatters is a patron with an open loan that the site's
@@ -162,12 +80,12 @@ func libraryPatronWithMatters(t *testing.T, site *clockSite, svc *library.Servic
 	p.number, p.pin, p.code = lrPatron(t, site, svc)
 	number := p.number
 	pk := library.PatronPK(number)
-	patron := lrItem(t, site, "PATRONS_TABLE", pk, library.SKPatron)
+	patron := libraryItem(t, site, "PATRONS_TABLE", pk, library.SKPatron)
 	p.subjectKey, p.email = str(patron["subjectKey"]), str(patron["email"])
 	now := site.stack.Clock.Now().UTC().Truncate(time.Second)
 	run := randomHex(3)
 	at := now.Add(-time.Hour).Format(time.RFC3339)
-	res := lrCirculation(t, site, []map[string]any{
+	res := postCirculation(t, site, []map[string]any{
 		{"id": "req-" + run + "-loan", "type": "loan", "customer": number, "at": at, "library": "espoo",
 			"item": map[string]any{"id": "rq1-" + run, "title": "Sinuhe egyptiläinen", "price": "31.90"}, "due": now.AddDate(0, 0, 14).Format(time.DateOnly)},
 		{"id": "req-" + run + "-resv", "type": "reservation", "customer": number, "at": at, "library": "vantaa",
@@ -180,7 +98,7 @@ func libraryPatronWithMatters(t *testing.T, site *clockSite, svc *library.Servic
 	// 75 days on, the loan is 61 days past its due date: this week's transfer.
 	moveClock(t, site.url, url.Values{"advance": {"75d"}})
 	site.runSchedules(t, "LibraryFunction")
-	if tr := lrItem(t, site, "PATRONS_TABLE", pk, library.SKPatron); lrNum(tr["openTransfers"]) != "1" {
+	if tr := libraryItem(t, site, "PATRONS_TABLE", pk, library.SKPatron); lrNum(tr["openTransfers"]) != "1" {
 		t.Fatalf("the overdue loan was not transferred: openTransfers %q", lrNum(tr["openTransfers"]))
 	}
 	return p
@@ -311,7 +229,7 @@ func TestLibraryRequestErasureKeepsTheUnpaidFee(t *testing.T) {
 			t.Errorf("outcome %s = %q, want %q (%v)", kind, got.Outcome[kind], want, got.Outcome)
 		}
 	}
-	if it := lrItem(t, site, "PATRONS_TABLE", library.PatronPK(p.number), library.SKPatron); str(it["restrictedFor"]) != "legal-obligation" {
+	if it := libraryItem(t, site, "PATRONS_TABLE", library.PatronPK(p.number), library.SKPatron); str(it["restrictedFor"]) != "legal-obligation" {
 		t.Errorf("the patron is kept restricted under the exception: %q", str(it["restrictedFor"]))
 	}
 	exc, _ := register.MustLoad("library").Exception("legal-obligation")

@@ -7,10 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,11 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"rekisteri/infra/awsprobe"
-	"rekisteri/infra/local"
 	"rekisteri/internal/helsinki"
-	"rekisteri/internal/keyring"
 	"rekisteri/internal/library"
-	"rekisteri/internal/register"
 )
 
 // The weekly transfer's people: an adult 60 days overdue, an adult one day
@@ -51,54 +45,7 @@ var transferFaults = awsprobe.NewFaults(11)
 // own clock (the test moves it by months) and faults.
 func newTransferSite(t *testing.T) *clockSite {
 	t.Helper()
-	root, _ := filepath.Abs("../..")
-	srv := httptest.NewUnstartedServer(nil)
-	ddb, moto := os.Getenv("REKISTERI_TEST_DYNAMODB"), os.Getenv("REKISTERI_TEST_MOTO")
-	if stack.Emulators != nil {
-		ddb, moto = stack.Emulators.DynamoDBURL, stack.Emulators.MotoURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, err := local.Start(ctx, local.Options{
-		RepoRoot: root, Prefix: suitePrefix("ltr" + randomHex(3)), PublicBaseURL: "http://" + srv.Listener.Addr().String(),
-		DynamoDBURL: ddb, MotoURL: moto, LogDir: filepath.Join(root, ".local", "test-logs"), VisibilityTimeout: 1,
-		Throttle: local.Throttle{Rate: 1e6, Burst: 1e6}, Configure: transferFaults.Attach,
-		OnMessage: func(queue, body string) {
-			if queue == sesEventsQueue {
-				return
-			}
-			captureMu.Lock()
-			bodies = append(bodies, body)
-			captureMu.Unlock()
-		},
-	})
-	if err != nil {
-		t.Fatalf("transfer site: %v", err)
-	}
-	srv.Config.Handler = s.Handler()
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); s.Stop() })
-	return &clockSite{stack: s, url: srv.URL}
-}
-
-// libraryDesk is the service point's side of the library (the staff tool's
-// library collect), on site's tables.
-func libraryDesk(t *testing.T, site *clockSite) *library.Service {
-	t.Helper()
-	env := site.stack.Env["LibraryFunction"]
-	c := site.stack.Clients()
-	base, _ := url.Parse(env["PUBLIC_BASE_URL"])
-	svc, err := library.NewService(library.Deps{
-		Register: register.MustLoad("library"), Platform: register.MustLoad("museum"), DB: c.DynamoDB,
-		Keys: keyring.New(c.Secrets, env["TOKEN_KEY_SECRET"], env["SUBJECT_KEY_SECRET"]),
-		Tables: library.Tables{Patrons: env["PATRONS_TABLE"], Loans: env["LOANS_TABLE"], Transfers: env["TRANSFERS_TABLE"],
-			Statistics: env["STATISTICS_TABLE"], Mail: env["MAIL_TABLE"], Audit: env["AUDIT_TABLE"], Bookings: env["BOOKINGS_TABLE"]},
-		BaseURL: base, Now: site.stack.Clock.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc
+	return ownSite(t, "ltr", transferFaults.Attach)
 }
 
 // transferPatron pre-registers a person through the form and collects the
