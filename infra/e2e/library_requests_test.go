@@ -30,7 +30,6 @@ import (
 	"rekisteri/internal/requests"
 )
 
-
 // lrSite is a stack of its own on the suite's emulators, with its own
 // clock, and the library register over it as the staff tool opens it.
 func lrSite(t *testing.T) (*clockSite, *library.Service) {
