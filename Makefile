@@ -11,7 +11,7 @@ RUN_HTTP_PORT ?= 8080
 RUN_DYNAMODB_PORT ?= 8000
 RUN_MOTO_PORT ?= 4566
 
-FUNCTIONS := newsletter feedback bookings mailer retention requests campaigns events library libraryretention
+FUNCTIONS := newsletter feedback bookings mailer retention requests campaigns events library librarytransfer libraryretention
 LAMBDA_BUILD = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 EMULATORS := infra/emulators/node_modules/.package-lock.json
 # The browser tests drive Debian's Chromium.
@@ -78,6 +78,8 @@ build-EventsFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/events
 build-LibraryFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/library
+build-LibraryTransferFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/librarytransfer
 build-LibraryRetentionFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/libraryretention
 

@@ -1,7 +1,7 @@
 package main
 
 // The library register's rows (issue 11, "Scale"): the weekly
-// collection-agency transfer (library.Function's schedule {"run":"transfer"},
+// collection-agency transfer (library.TransferFunction's schedule {"run":"transfer"},
 // built as in Lambda) at libShape's patrons and open loans with 0.5 % of the
 // loans 60 days overdue — its byDue Queries' read units against the overdue
 // set, its Scans (0) and calls; the yearly purge (the retention sweep with

@@ -2,7 +2,7 @@ package main
 
 // The library rows' stand-in for the services besides DynamoDB
 // (library.go): the library function is built as in Lambda
-// (library.Function, its own SDK clients), and an http.RoundTripper sends
+// (library.TransferFunction, its own SDK clients), and an http.RoundTripper sends
 // its DynamoDB calls to DynamoDB Local and answers KMS (GenerateDataKey,
 // Decrypt), Secrets Manager (GetSecretValue) and the transfers bucket's S3
 // PUTs itself, counting them — so the rows count every call the function

@@ -2,13 +2,14 @@ package main
 
 // The library rows' runs (library.go): what a run changed put back, the
 // yearly purge as the libraries' retention function runs it, and the weekly
-// transfer as LibraryFunction's schedule does.
+// transfer as LibraryTransferFunction's schedule does.
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -101,15 +102,26 @@ func (e *libEnv) transfer(ctx context.Context) (*libTransferResult, error) {
 	rec.Attach(&pc)
 	meter.attach(&pc)
 	env := map[string]string{
-		"REGISTER": "library", "PLATFORM_REGISTER": "museum", "PUBLIC_BASE_URL": "https://kirjasto.example.fi",
+		"REGISTER": "library", "PLATFORM_REGISTER": "museum",
 		"PATRONS_TABLE": e.tables[library.TablePatrons], "LOANS_TABLE": e.tables[library.TableLoans],
 		"TRANSFERS_TABLE": e.tables[library.TableTransfers], "STATISTICS_TABLE": e.tables[library.TableStatistics],
 		"MAIL_TABLE": "lib-mail", "AUDIT_TABLE": "lib-audit", "BOOKINGS_TABLE": "lib-bookings",
-		"DATA_KEY_ID": "bench", "TRANSFERS_BUCKET": "bench-transfers", "TOKEN_KEY_SECRET": "bench-token", "SUBJECT_KEY_SECRET": "bench-subject",
-		"REQUESTS_TABLE": "lib-requests", "REQUESTS_QUEUE_URL": "http://127.0.0.1:1/queue/bench-requests",
+		"DATA_KEY_ID": "bench", "TRANSFERS_BUCKET": "bench-transfers",
 	}
 	rctx := clock.With(ctx, func() time.Time { return libTransferNow })
-	fn, err := library.Function(rctx, config.Map(env), pc)
+	// The function's DynamoDB client takes its endpoint from the process's
+	// AWS_ENDPOINT_URL_DYNAMODB (dynamo.NewClient), where a local stack
+	// this process started earlier left its own, stopped emulator's.
+	prev, had := os.LookupEnv("AWS_ENDPOINT_URL_DYNAMODB")
+	os.Setenv("AWS_ENDPOINT_URL_DYNAMODB", e.em.DynamoDBURL)
+	defer func() {
+		if had {
+			os.Setenv("AWS_ENDPOINT_URL_DYNAMODB", prev)
+		} else {
+			os.Unsetenv("AWS_ENDPOINT_URL_DYNAMODB")
+		}
+	}()
+	fn, err := library.TransferFunction(rctx, config.Map(env), pc)
 	if err != nil {
 		return nil, err
 	}

@@ -19,8 +19,8 @@ func readTemplate(t *testing.T) *Template {
 // TestIdentityCodesOpenOnlyForInvoicing reads the key policy of the key the
 // bookings function seals identity codes with and asks, for every KMS action
 // that could hand someone the plaintext of an existing identity-code data
-// key, whether any principal but InvoicingPrincipalArn and the library
-// function's role (the weekly collection-agency transfer, and only the
+// key, whether any principal but InvoicingPrincipalArn and the weekly
+// collection-agency transfer's role (LibraryTransferFunction, and only the
 // patrons table's codes) could do it — assuming the worst of IAM: every
 // principal of the account holds kms:* on the key.
 func TestIdentityCodesOpenOnlyForInvoicing(t *testing.T) {
@@ -34,29 +34,38 @@ func TestIdentityCodesOpenOnlyForInvoicing(t *testing.T) {
 	policy := Map(key.Properties["KeyPolicy"])
 	invoicing := "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/eu-north-1/AWSReservedSSO_Invoicing_0123456789abcdef"
 	res := Resolver{Params: map[string]string{"AWS::Partition": "aws", "AWS::AccountId": account, "AWS::Region": "eu-north-1", "AWS::StackName": "rekisteri", "InvoicingPrincipalArn": invoicing}}
-	// The library function's role as IAM names it: the template's path, a
+	// The transfer function's role as IAM names it: the template's path, a
 	// name CloudFormation makes up.
-	if Str(Map(Map(Map(tmpl.Resources["LibraryFunction"].Properties["Environment"])["Variables"])["DATA_KEY_ID"])["Ref"]) != keyName {
-		t.Fatalf("LibraryFunction's DATA_KEY_ID is not %s", keyName)
+	if Str(Map(Map(Map(tmpl.Resources["LibraryTransferFunction"].Properties["Environment"])["Variables"])["DATA_KEY_ID"])["Ref"]) != keyName {
+		t.Fatalf("LibraryTransferFunction's DATA_KEY_ID is not %s", keyName)
 	}
-	path := res.Resolve(tmpl.Resources["LibraryFunction"].Properties["RolePath"])
+	path := res.Resolve(tmpl.Resources["LibraryTransferFunction"].Properties["RolePath"])
 	if !strings.HasPrefix(path, "/rekisteri/") || !strings.HasSuffix(path, "/") {
-		t.Fatalf("LibraryFunction's RolePath resolves to %q: want a path of this stack's own", path)
+		t.Fatalf("LibraryTransferFunction's RolePath resolves to %q: want a path of this stack's own", path)
 	}
-	library := "arn:aws:iam::" + account + ":role" + path + "rekisteri-LibraryFunctionRole-ABC"
+	library := "arn:aws:iam::" + account + ":role" + path + "rekisteri-LibraryTransferFunctionRole-ABC"
+	// The public library function seals identity codes but must not open
+	// one: its role, wherever its path puts it.
+	public := "/"
+	if p, ok := tmpl.Resources["LibraryFunction"].Properties["RolePath"]; ok {
+		public = res.Resolve(p)
+	}
 
 	others := []string{
 		"arn:aws:iam::" + account + ":root",
 		"arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/eu-north-1/AWSReservedSSO_AdministratorAccess_fedcba9876543210",
 		"arn:aws:iam::" + account + ":role/rekisteri-BookingsFunctionRole-ABC",
+		"arn:aws:iam::" + account + ":role" + public + "rekisteri-LibraryFunctionRole-ABC",
 		"arn:aws:iam::" + account + ":user/ops",
 		"arn:aws:iam::999988887777:role/OtherAccount",
 		"dynamodb.amazonaws.com",
-		// The library role's name without its path, another stack's library
-		// role, and a role of the same name in another account.
-		"arn:aws:iam::" + account + ":role/rekisteri-LibraryFunctionRole-ABC",
-		"arn:aws:iam::" + account + ":role/staging/library/staging-LibraryFunctionRole-ABC",
-		"arn:aws:iam::999988887777:role" + path + "rekisteri-LibraryFunctionRole-ABC",
+		// The transfer role's name without its path, a path that only
+		// begins like its, another stack's transfer role, and a role of the
+		// same name in another account.
+		"arn:aws:iam::" + account + ":role/rekisteri-LibraryTransferFunctionRole-ABC",
+		"arn:aws:iam::" + account + ":role/rekisteri/library/rekisteri-LibraryTransferFunctionRole-ABC",
+		"arn:aws:iam::" + account + ":role/staging/library-transfer/staging-LibraryTransferFunctionRole-ABC",
+		"arn:aws:iam::999988887777:role" + path + "rekisteri-LibraryTransferFunctionRole-ABC",
 	}
 	hetu := func(p string, extra map[string]string) map[string]string {
 		c := map[string]string{
@@ -124,17 +133,24 @@ func TestIdentityCodesOpenOnlyForInvoicing(t *testing.T) {
 	}
 	for _, a := range attempts {
 		for _, p := range others {
-			t.Run(a.name+"/"+p, func(t *testing.T) {
-				ok, err := KeyPolicyAllows(policy, Request{Principal: p, Action: a.action, Context: a.context(p)}, account, res)
-				if err != nil {
-					t.Fatal(err)
+			// A booking's identity code, and a patron's.
+			for _, table := range []string{"bookings", "patrons"} {
+				ctx := a.context(p)
+				if _, ok := ctx["kms:EncryptionContext:table"]; ok {
+					ctx["kms:EncryptionContext:table"] = table
 				}
-				if ok {
-					t.Errorf("%s may %s on %s: the key policy must refuse it to all but InvoicingPrincipalArn", p, a.action, keyName)
-				}
-			})
+				t.Run(a.name+"/"+table+"/"+p, func(t *testing.T) {
+					ok, err := KeyPolicyAllows(policy, Request{Principal: p, Action: a.action, Context: ctx}, account, res)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ok {
+						t.Errorf("%s may %s on %s with a %s identity code: the key policy must refuse it to all but InvoicingPrincipalArn and the transfer", p, a.action, keyName, table)
+					}
+				})
+			}
 		}
-		// The library function's role: no booking's identity code, nor any
+		// The transfer function's role: no booking's identity code, nor any
 		// other table's, and nothing but a Decrypt of a patron's.
 		for _, table := range []string{"bookings", "transfers", "patrons"} {
 			if table == "patrons" && a.action == "kms:Decrypt" {
@@ -144,20 +160,20 @@ func TestIdentityCodesOpenOnlyForInvoicing(t *testing.T) {
 			if _, ok := ctx["kms:EncryptionContext:table"]; ok {
 				ctx["kms:EncryptionContext:table"] = table
 			}
-			t.Run(a.name+"/library role/"+table, func(t *testing.T) {
+			t.Run(a.name+"/transfer role/"+table, func(t *testing.T) {
 				ok, err := KeyPolicyAllows(policy, Request{Principal: library, Action: a.action, Context: ctx}, account, res)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if ok {
-					t.Errorf("the library function's role may %s (%s) with a %s identity code: it may only Decrypt the patrons'", a.action, a.name, table)
+					t.Errorf("the transfer function's role may %s (%s) with a %s identity code: it may only Decrypt the patrons'", a.action, a.name, table)
 				}
 			})
 		}
 	}
-	// The library function's role can open a patron's identity code, itself and not through a service.
+	// The transfer function's role can open a patron's identity code, itself and not through a service.
 	if ok, err := KeyPolicyAllows(policy, Request{Principal: library, Action: "kms:Decrypt", Context: hetu(library, map[string]string{"kms:EncryptionContext:table": "patrons", "kms:EncryptionContext:booking": "", "kms:EncryptionContext:record": "0123abcd"})}, account, res); err != nil || !ok {
-		t.Errorf("the library function's role cannot open a patron's identity code for the transfer (%v)", err)
+		t.Errorf("the transfer function's role cannot open a patron's identity code for the transfer (%v)", err)
 	}
 	// The invoicing role still can, and the bookings function can still seal.
 	if ok, err := KeyPolicyAllows(policy, Request{Principal: invoicing, Action: "kms:Decrypt", Context: hetu(invoicing, nil)}, account, res); err != nil || !ok {

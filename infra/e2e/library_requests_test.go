@@ -96,7 +96,7 @@ func libraryPatronWithMatters(t *testing.T, site *clockSite, svc *library.Servic
 	}
 	// 75 days on, the loan is 61 days past its due date: this week's transfer.
 	moveClock(t, site.url, url.Values{"advance": {"75d"}})
-	site.runSchedules(t, "LibraryFunction")
+	site.runSchedules(t, "LibraryTransferFunction")
 	if tr := libraryItem(t, site, "PATRONS_TABLE", pk, library.SKPatron); lrNum(tr["openTransfers"]) != "1" {
 		t.Fatalf("the overdue loan was not transferred: openTransfers %q", lrNum(tr["openTransfers"]))
 	}

@@ -143,7 +143,7 @@ func TestLibraryRetentionSweepsEveryRule(t *testing.T) {
 		// The weekly transfer on the first Monday 60 days after the adult's due date.
 		if cut := start.AddDate(0, 0, 63); !transferred && time.Unix(next, 0).After(cut) {
 			moveClock(t, site.url, url.Values{"set": {cut.Format(time.RFC3339)}})
-			site.runSchedules(t, "LibraryFunction")
+			site.runSchedules(t, "LibraryTransferFunction")
 			post(map[string]any{"type": "return", "customer": adult, "library": "vantaa", "item": map[string]any{"id": lost}})
 			transferred = true
 			now := scanLibrary(t, site) // the returned loan went at once: the library's code, not the sweep

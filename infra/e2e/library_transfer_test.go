@@ -145,7 +145,7 @@ func TestLibraryTransferWeekly(t *testing.T) {
 	// The second loan's transaction fails: the run reports it (the
 	// schedule retries), and what it wrote stays written once.
 	transferFaults.FailAfter("DynamoDB.TransactWriteItems", 1, 1)
-	err := site.stack.RunSchedules(context.Background(), "LibraryFunction")
+	err := site.stack.RunSchedules(context.Background(), "LibraryTransferFunction")
 	transferFaults.FailNext("DynamoDB.TransactWriteItems", 0)
 	if err == nil || !errors.Is(err, awsprobe.ErrInjected) && !strings.Contains(err.Error(), "InjectedFault") {
 		t.Fatalf("the run with a failed write: %v", err)
@@ -153,7 +153,7 @@ func TestLibraryTransferWeekly(t *testing.T) {
 	if n := len(tableItems(t, site, "TransfersTable")); n != 1 {
 		t.Fatalf("after the failed run %d transfers, want the 1 written", n)
 	}
-	site.runSchedules(t, "LibraryFunction")
+	site.runSchedules(t, "LibraryTransferFunction")
 	files := map[string]string{}
 	for _, lib := range library.Libraries {
 		files[lib] = transferFile(t, site, week, lib)
@@ -197,7 +197,7 @@ func TestLibraryTransferWeekly(t *testing.T) {
 	}
 
 	// A rerun that week changes nothing and sends nothing twice.
-	site.runSchedules(t, "LibraryFunction")
+	site.runSchedules(t, "LibraryTransferFunction")
 	for _, lib := range library.Libraries {
 		if got := transferFile(t, site, week, lib); got != files[lib] {
 			t.Errorf("the rerun rewrote the %s file differently", lib)
@@ -244,7 +244,7 @@ func TestLibraryTransferWeekly(t *testing.T) {
 	// A week on the late one is due; the adult's loans are not sent again.
 	moveClock(t, site.url, url.Values{"advance": {"7d"}})
 	next := library.TransferWeek(helsinki.Today(site.stack.Clock.Now()))
-	site.runSchedules(t, "LibraryFunction")
+	site.runSchedules(t, "LibraryTransferFunction")
 	if got := transferFile(t, site, next, "helsinki"); len(rowsOf(got)) != 1 || rowsOf(got)[0][3] != transferLate {
 		t.Errorf("next week's helsinki file: %q", got)
 	}

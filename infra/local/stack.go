@@ -43,6 +43,7 @@ var Constructors = map[string]awslambda.Constructor{
 	"CampaignsFunction":        campaign.Function,
 	"EventsFunction":           events.Function,
 	"LibraryFunction":          library.Function,
+	"LibraryTransferFunction":  library.TransferFunction,
 	"MailerFunction":           mailer.Function,
 	"RetentionFunction":        retention.Function,
 	"LibraryRetentionFunction": retention.Function, // the same sweep, REGISTER=library

@@ -5,9 +5,9 @@ package main
 // lists the weekly collection-agency files (seed 004 §9) in the transfers
 // bucket: week, library, rows, size, when written. -run runs the transfer
 // now: locally through the runner's /_local/schedules, against AWS by
-// invoking LibraryFunction with its schedule's input. The tool never opens
+// invoking LibraryTransferFunction with its schedule's input. The tool never opens
 // a file nor an identity code itself: the DataKey's policy lets only the
-// invoicing role and the library function's role decrypt identity codes,
+// invoicing role and the transfer function's role decrypt identity codes,
 // and staff run this tool under their own credentials.
 
 import (
@@ -33,7 +33,7 @@ import (
 	"rekisteri/internal/library"
 )
 
-// transferSchedule is the input the weekly schedule gives LibraryFunction (template.yaml).
+// transferSchedule is the input the weekly schedule gives LibraryTransferFunction (template.yaml).
 const transferSchedule = `{"run":"transfer"}`
 
 var transferWeek = regexp.MustCompile(`^\d{4}-W\d{2}$`)
@@ -172,11 +172,11 @@ func transferRows(ctx context.Context, db counter, table, week, lib string) (int
 	}
 }
 
-// runLocalTransfer asks make run's runner to run LibraryFunction's schedules.
+// runLocalTransfer asks make run's runner to run LibraryTransferFunction's schedules.
 func runLocalTransfer(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, runnerURL()+"/_local/schedules?function=LibraryFunction", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, runnerURL()+"/_local/schedules?function=LibraryTransferFunction", nil)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func runLocalTransfer(ctx context.Context) error {
 }
 
 // printTransferInvocation prints how to run the transfer in AWS now: an
-// invocation of LibraryFunction with its schedule's input, under a role
+// invocation of LibraryTransferFunction with its schedule's input, under a role
 // allowed lambda:InvokeFunction. The tool does not run it itself: it links
 // no Lambda client, and the run must be the function's, whose role alone
 // (besides invoicing's) the key lets open identity codes.
@@ -202,9 +202,9 @@ func printTransferInvocation(ctx context.Context, c libraryFlags, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	out, err := cloudformation.NewFromConfig(awsCfg).DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String(c.stack), LogicalResourceId: aws.String("LibraryFunction")})
+	out, err := cloudformation.NewFromConfig(awsCfg).DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String(c.stack), LogicalResourceId: aws.String("LibraryTransferFunction")})
 	if err != nil || out.StackResourceDetail == nil {
-		return fmt.Errorf("stack %s: LibraryFunction: %w", c.stack, err)
+		return fmt.Errorf("stack %s: LibraryTransferFunction: %w", c.stack, err)
 	}
 	fmt.Fprintf(stdout, "Run the weekly transfer now with:\n\n  aws lambda invoke --region %s --function-name %s --cli-binary-format raw-in-base64-out --payload '%s' /dev/stdout\n\nthen list the files with: go run ./infra/staff library transfers -stack %s\n",
 		awsCfg.Region, aws.ToString(out.StackResourceDetail.PhysicalResourceId), transferSchedule, c.stack)

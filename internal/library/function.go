@@ -37,7 +37,6 @@ type Config struct {
 	AuditTable       string   `env:"AUDIT_TABLE"`
 	BookingsTable    string   `env:"BOOKINGS_TABLE"`
 	DataKeyID        string   `env:"DATA_KEY_ID"`
-	TransfersBucket  string   `env:"TRANSFERS_BUCKET"`
 	TokenKeySecret   string   `env:"TOKEN_KEY_SECRET"`
 	SubjectKeySecret string   `env:"SUBJECT_KEY_SECRET"`
 	// Self-service data-subject requests go to the requests function's
@@ -47,31 +46,24 @@ type Config struct {
 }
 
 // Function builds the library Lambda: the public pre-registration,
-// self-service and circulation routes, and the weekly transfer schedule.
+// self-service and circulation routes. It seals identity codes but cannot
+// open one: the weekly transfer is a function of its own
+// (TransferFunction), whose role alone the key policy lets open them, so
+// the function that parses the public's input never holds that right.
 func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslambda.Function, error) {
 	var cfg Config
 	if err := config.Load(env, &cfg); err != nil {
 		return awslambda.Function{}, err
 	}
-	reg, err := register.Load(cfg.Register)
+	reg, plat, err := registers(cfg.Register, cfg.Platform)
 	if err != nil {
 		return awslambda.Function{}, err
 	}
-	if reg.ID != "library" {
-		return awslambda.Function{}, fmt.Errorf("config: the library function serves REGISTER=library, not %q", reg.ID)
-	}
-	plat, err := register.Load(cfg.Platform)
-	if err != nil {
-		return awslambda.Function{}, err
-	}
-	fields := fieldcrypt.New(kms.NewFromConfig(awsCfg), cfg.DataKeyID)
 	svc, err := NewService(Deps{
 		Register: reg, Platform: plat,
-		DB:    dynamo.NewClient(awsCfg),
-		Keys:  keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
-		Seal:  fields,
-		Open:  fields, // only the weekly transfer opens identity codes
-		Files: s3exports.New(awsCfg, cfg.TransfersBucket),
+		DB:   dynamo.NewClient(awsCfg),
+		Keys: keyring.New(secretsmanager.NewFromConfig(awsCfg), cfg.TokenKeySecret, cfg.SubjectKeySecret),
+		Seal: fieldcrypt.New(kms.NewFromConfig(awsCfg), cfg.DataKeyID),
 		Tables: Tables{Patrons: cfg.PatronsTable, Loans: cfg.LoansTable, Transfers: cfg.TransfersTable,
 			Statistics: cfg.StatisticsTable, Mail: cfg.MailTable, Audit: cfg.AuditTable, Bookings: cfg.BookingsTable},
 		BaseURL: cfg.PublicBaseURL,
@@ -83,20 +75,77 @@ func Function(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslam
 	if err := svc.UseRequests(SelfRequests{Table: cfg.RequestsTable, Queue: sqsqueue.New(sqs.NewFromConfig(awsCfg), cfg.RequestsQueueURL)}); err != nil {
 		return awslambda.Function{}, err
 	}
+	return awslambda.Function{HTTP: svc.Routes()}, nil
+}
+
+// TransferConfig is the weekly transfer's environment (template.yaml
+// LibraryTransferFunction).
+type TransferConfig struct {
+	Register        string `env:"REGISTER"`
+	Platform        string `env:"PLATFORM_REGISTER"`
+	PatronsTable    string `env:"PATRONS_TABLE"`
+	LoansTable      string `env:"LOANS_TABLE"`
+	TransfersTable  string `env:"TRANSFERS_TABLE"`
+	StatisticsTable string `env:"STATISTICS_TABLE"`
+	MailTable       string `env:"MAIL_TABLE"`
+	AuditTable      string `env:"AUDIT_TABLE"`
+	BookingsTable   string `env:"BOOKINGS_TABLE"`
+	DataKeyID       string `env:"DATA_KEY_ID"`
+	TransfersBucket string `env:"TRANSFERS_BUCKET"`
+}
+
+// TransferFunction builds the weekly collection-agency transfer's Lambda
+// (seed 004 §9): its schedule only, no route. It opens the identity codes
+// of the patrons it transfers and writes the week's files to the transfers
+// bucket.
+func TransferFunction(ctx context.Context, env config.Lookup, awsCfg aws.Config) (awslambda.Function, error) {
+	var cfg TransferConfig
+	if err := config.Load(env, &cfg); err != nil {
+		return awslambda.Function{}, err
+	}
+	reg, plat, err := registers(cfg.Register, cfg.Platform)
+	if err != nil {
+		return awslambda.Function{}, err
+	}
+	svc, err := NewService(Deps{
+		Register: reg, Platform: plat,
+		DB:    dynamo.NewClient(awsCfg),
+		Open:  fieldcrypt.New(kms.NewFromConfig(awsCfg), cfg.DataKeyID),
+		Files: s3exports.New(awsCfg, cfg.TransfersBucket),
+		Tables: Tables{Patrons: cfg.PatronsTable, Loans: cfg.LoansTable, Transfers: cfg.TransfersTable,
+			Statistics: cfg.StatisticsTable, Mail: cfg.MailTable, Audit: cfg.AuditTable, Bookings: cfg.BookingsTable},
+		Now: clock.From(ctx),
+	})
+	if err != nil {
+		return awslambda.Function{}, err
+	}
 	return awslambda.Function{
-		HTTP: svc.Routes(),
 		Schedule: func(ctx context.Context, input json.RawMessage) error {
 			var in struct {
 				Run string `json:"run"`
 			}
 			if err := json.Unmarshal(input, &in); err != nil {
-				return fmt.Errorf("library schedule: want {\"run\":\"transfer\"}")
+				return fmt.Errorf("library transfer schedule: want {\"run\":\"transfer\"}")
 			}
 			switch in.Run {
 			case "transfer":
 				return svc.runTransfer(ctx)
 			}
-			return fmt.Errorf("library schedule: unknown run %q", in.Run)
+			return fmt.Errorf("library transfer schedule: unknown run %q", in.Run)
 		},
 	}, nil
+}
+
+// registers loads the library's declaration and the platform's.
+func registers(id, platform string) (reg, plat *register.Register, err error) {
+	if reg, err = register.Load(id); err != nil {
+		return nil, nil, err
+	}
+	if reg.ID != "library" {
+		return nil, nil, fmt.Errorf("config: the library functions serve REGISTER=library, not %q", reg.ID)
+	}
+	if plat, err = register.Load(platform); err != nil {
+		return nil, nil, err
+	}
+	return reg, plat, nil
 }
