@@ -34,3 +34,22 @@ func TestPINHash(t *testing.T) {
 		}
 	}
 }
+
+// TestDummyHashCostsWhatAPatronsDoes: the hash a wrong number is checked
+// against has a patron's parameters (so the same argon2id work), parses,
+// and matches no PIN.
+func TestDummyHashCostsWhatAPatronsDoes(t *testing.T) {
+	real, err := HashPIN("1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := func(h string) string { p := strings.Split(h, "$"); return strings.Join(p[:4], "$") }
+	if params(dummyHash) != params(real) || len(dummyHash) != len(real) {
+		t.Fatalf("dummy %q has other parameters or lengths than a patron's %q", dummyHash, real)
+	}
+	for _, pin := range []string{"0000", "1234", "00000000"} {
+		if ok, err := CheckPIN(dummyHash, pin); ok || err != nil {
+			t.Errorf("CheckPIN(dummy, %q) = %v, %v: want false, nil", pin, ok, err)
+		}
+	}
+}
