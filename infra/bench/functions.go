@@ -6,6 +6,8 @@ import (
 	"compress/flate"
 	"context"
 	"debug/buildinfo"
+	"debug/elf"
+	"debug/gosym"
 	"errors"
 	"fmt"
 	"io"
@@ -27,11 +29,6 @@ const zipGoal = 5 << 20
 // readyGoal is DESIGN §5's limit on process start → first /next.
 const readyGoal = 15 * time.Millisecond
 
-// typesOnly are SDK service modules linked for their types only: the
-// attributevalue package converts DynamoDB Streams records, so every
-// DynamoDB user links dynamodbstreams/types without a client.
-var typesOnly = map[string]bool{"dynamodbstreams": true}
-
 // iamToModule maps an IAM action prefix to the SDK module that calls it.
 var iamToModule = map[string]string{
 	"dynamodb": "dynamodb", "sqs": "sqs", "ses": "sesv2",
@@ -42,10 +39,11 @@ var iamToModule = map[string]string{
 type fnResult struct {
 	Name, Dir string
 	ZipBytes  int64
-	Linked    []string // SDK service modules in the binary
+	Linked    []string // SDK services whose client the binary can build (their New is in it)
+	Modules   []string // SDK service modules in the binary without a client (types, a package's init)
 	Called    []string // services the policy lets it call, as SDK module names
-	Extra     []string // linked, not called, not types-only
-	Unlinked  []string // called per policy, not linked (e.g. kms: used by SSE only)
+	Extra     []string // a client it can build, not in its policy
+	Unlinked  []string // called per policy, no client (e.g. kms: used by SSE only)
 	Ready     []time.Duration
 	NetAtInit int // most connections to the AWS endpoint seen before ready, over all runs
 }
@@ -106,12 +104,12 @@ func measureFunction(ctx context.Context, root, tmp string, runs int, tmpl *loca
 	if r.ZipBytes, err = zipSize(armBin, filepath.Join(dir, "function.zip")); err != nil {
 		return r, err
 	}
-	if r.Linked, err = linkedServices(armBin); err != nil {
+	if r.Linked, r.Modules, err = linkedServices(armBin); err != nil {
 		return r, err
 	}
 	r.Called = calledServices(tmpl.Resources[name].Properties)
 	for _, s := range r.Linked {
-		if !slices.Contains(r.Called, s) && !typesOnly[s] {
+		if !slices.Contains(r.Called, s) {
 			r.Extra = append(r.Extra, s)
 		}
 	}
@@ -189,23 +187,65 @@ func zipSize(bin, zipPath string) (int64, error) {
 	return st.Size(), nil
 }
 
-// linkedServices lists the aws-sdk-go-v2 service modules compiled into bin.
-func linkedServices(bin string) ([]string, error) {
+// linkedServices lists the aws-sdk-go-v2 services whose client bin can
+// build, and the service modules compiled into it without one. A client is
+// there when the service's New is: the linker keeps only the functions the
+// main reaches, so a package linked for its types (attributevalue links
+// dynamodbstreams/types), or imported by a constructor of the same package
+// that this main never calls (library.Function's SQS and Secrets Manager in
+// LibraryTransferFunction), has none, and no code of the function could
+// call that service. The function table is read from .gopclntab, which a
+// stripped (-s -w) Go binary keeps for its tracebacks.
+func linkedServices(bin string) (clients, modules []string, err error) {
 	info, err := buildinfo.ReadFile(bin)
 	if err != nil {
-		return nil, fmt.Errorf("read build info: %w", err)
+		return nil, nil, fmt.Errorf("read build info: %w", err)
+	}
+	funcs, err := funcNames(bin)
+	if err != nil {
+		return nil, nil, err
 	}
 	const prefix = "github.com/aws/aws-sdk-go-v2/service/"
-	var out []string
 	for _, m := range info.Deps {
 		name, ok := strings.CutPrefix(m.Path, prefix)
 		if !ok || strings.HasPrefix(name, "internal/") {
 			continue
 		}
-		out = append(out, name)
+		if funcs[m.Path+".New"] {
+			clients = append(clients, name)
+		} else {
+			modules = append(modules, name)
+		}
 	}
-	sort.Strings(out)
-	return slices.Compact(out), nil
+	sort.Strings(clients)
+	sort.Strings(modules)
+	return slices.Compact(clients), slices.Compact(modules), nil
+}
+
+// funcNames are the functions of the ELF Go binary bin, by full name.
+func funcNames(bin string) (map[string]bool, error) {
+	f, err := elf.Open(bin)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pcln, text := f.Section(".gopclntab"), f.Section(".text")
+	if pcln == nil || text == nil {
+		return nil, fmt.Errorf("%s: no .gopclntab or .text section", bin)
+	}
+	data, err := pcln.Data()
+	if err != nil {
+		return nil, err
+	}
+	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	if err != nil {
+		return nil, fmt.Errorf("%s: function table: %w", bin, err)
+	}
+	out := make(map[string]bool, len(tab.Funcs))
+	for _, fn := range tab.Funcs {
+		out[fn.Name] = true
+	}
+	return out, nil
 }
 
 // calledServices reads the services a function's policy statements allow,

@@ -202,10 +202,8 @@ func printFunctions(w io.Writer, fns []fnResult, runs int) {
 		row(tw, f.Name, "zip", fmt.Sprintf("%.2f MiB (%d B)", float64(f.ZipBytes)/(1<<20), f.ZipBytes), "≤ 5 MiB", verdict(f.ZipBytes <= zipGoal))
 		linked := list(f.Linked)
 		var notes []string
-		for _, s := range f.Linked {
-			if typesOnly[s] {
-				notes = append(notes, s+" is types only")
-			}
+		if len(f.Modules) > 0 {
+			notes = append(notes, "no client of "+list(f.Modules))
 		}
 		if len(f.Extra) > 0 {
 			notes = append(notes, "not in policy: "+list(f.Extra))
@@ -213,9 +211,9 @@ func printFunctions(w io.Writer, fns []fnResult, runs int) {
 		if len(notes) > 0 {
 			linked += " (" + strings.Join(notes, "; ") + ")"
 		}
-		row(tw, "", "services linked", linked, "⊆ policy: "+list(f.Called), verdict(len(f.Extra) == 0))
+		row(tw, "", "service clients", linked, "⊆ policy: "+list(f.Called), verdict(len(f.Extra) == 0))
 		if len(f.Unlinked) > 0 {
-			row(tw, "", "  in policy, not linked", list(f.Unlinked), "(key use by the service, e.g. SSE-KMS)", "info")
+			row(tw, "", "  in policy, no client", list(f.Unlinked), "(key use by the service, e.g. SSE-KMS)", "info")
 		}
 		sorted := append([]time.Duration(nil), f.Ready...)
 		lo, hi := time.Duration(0), time.Duration(0)
