@@ -5,11 +5,9 @@ package mail
 
 import (
 	"bytes"
-	"embed"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
-	"path"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -17,7 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"gopkg.in/yaml.v3"
 
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/record"
@@ -96,9 +93,8 @@ func Put(recs *record.Catalogue, j Job) (types.TransactWriteItem, error) {
 	return recs.Put(Kind, "any", j, "attribute_not_exists(pk)")
 }
 
-//go:embed templates/*.yaml
-var templateFS embed.FS
-
+// template is a mail template as people write it, in templates/<name>.yaml,
+// and as templates.json holds it (generate.go).
 type template struct {
 	Class           string                `yaml:"class"`
 	ListUnsubscribe bool                  `yaml:"listUnsubscribe"`
@@ -126,20 +122,27 @@ func load(name string) (*template, error) {
 	if t, ok := cache[name]; ok {
 		return t, nil
 	}
-	raw, err := templateFS.ReadFile(path.Join("templates", name+".yaml"))
+	t, err := decodeTemplate(name)
 	if err != nil {
-		return nil, fmt.Errorf("mail template %q: %w", name, err)
+		return nil, err
 	}
-	var t template
-	if err := yaml.Unmarshal(raw, &t); err != nil {
-		return nil, fmt.Errorf("mail template %q: %w", name, err)
+	if err := t.prepare(name); err != nil {
+		return nil, err
 	}
+	cache[name] = t
+	return t, nil
+}
+
+// prepare checks the template's class and parses and compiles it in every
+// language.
+func (t *template) prepare(name string) error {
 	if t.Class != Marketing && t.Class != Transactional {
-		return nil, fmt.Errorf("mail template %q: class %q", name, t.Class)
+		return fmt.Errorf("mail template %q: class %q", name, t.Class)
 	}
 	t.parsed = map[string]parsedLang{}
 	for _, lang := range register.Languages {
 		var p parsedLang
+		var err error
 		opt := "missingkey=error"
 		if p.subject, err = texttemplate.New("s").Option(opt).Parse(t.Subject[lang]); err == nil {
 			if p.text, err = texttemplate.New("t").Option(opt).Parse(t.Text[lang]); err == nil {
@@ -147,13 +150,12 @@ func load(name string) (*template, error) {
 			}
 		}
 		if err != nil || t.Subject[lang] == "" || t.Text[lang] == "" || t.HTML[lang] == "" {
-			return nil, fmt.Errorf("mail template %q %s: incomplete or invalid: %v", name, lang, err)
+			return fmt.Errorf("mail template %q %s: incomplete or invalid: %v", name, lang, err)
 		}
 		p.fast = compileLang(p)
 		t.parsed[lang] = p
 	}
-	cache[name] = &t
-	return &t, nil
+	return nil
 }
 
 // Rendered is a mail ready to be built into MIME.

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 
 func templateNames(t testing.TB) []string {
 	t.Helper()
-	entries, err := templateFS.ReadDir("templates")
+	entries, err := os.ReadDir("templates")
 	if err != nil || len(entries) == 0 {
 		t.Fatalf("templates: %v", err)
 	}

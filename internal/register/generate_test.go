@@ -3,75 +3,10 @@ package register
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 )
-
-// TestJSONIsCurrent: each committed <id>.json is what `go generate
-// ./internal/register` writes from <id>.yaml now, byte for byte, and no
-// .json is left without its YAML.
-func TestJSONIsCurrent(t *testing.T) {
-	yamls, err := filepath.Glob("*.yaml")
-	if err != nil || len(yamls) == 0 {
-		t.Fatalf("no declarations: %v", err)
-	}
-	for _, name := range yamls {
-		raw, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := GenerateJSON(raw)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		out := strings.TrimSuffix(name, ".yaml") + ".json"
-		got, err := os.ReadFile(out)
-		if err != nil {
-			t.Errorf("%s: %v: run go generate ./internal/register", out, err)
-			continue
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is stale (not what %s generates): run go generate ./internal/register", out, name)
-		}
-	}
-	jsons, _ := filepath.Glob("*.json")
-	for _, name := range jsons {
-		if _, err := os.Stat(strings.TrimSuffix(name, ".json") + ".yaml"); err != nil {
-			t.Errorf("%s has no YAML declaration: remove it", name)
-		}
-	}
-}
-
-// TestLoadIsTheYAML: what Load decodes from the JSON is what the YAML
-// decodes to, value for value, version included.
-func TestLoadIsTheYAML(t *testing.T) {
-	names, _ := filepath.Glob("*.yaml")
-	for _, name := range names {
-		id := strings.TrimSuffix(name, ".yaml")
-		raw, err := files.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := decodeYAML(raw)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		got, err := Load(id)
-		if err != nil {
-			t.Fatalf("Load(%q): %v", id, err)
-		}
-		if got.Version() != shortHash(string(raw)) {
-			t.Errorf("%s: Version %q, want the hash of the YAML bytes %q", id, got.Version(), shortHash(string(raw)))
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: Load's declaration differs from the YAML's", id)
-		}
-	}
-}
 
 // TestLoadRefusesJSONOfOtherYAML: a .json generated from other YAML bytes
 // than those embedded is refused, not served with the YAML's version.

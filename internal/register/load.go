@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Load reads the declaration of register id: the JSON generated from its
@@ -55,32 +53,28 @@ type generated struct {
 
 const generatedNote = "Generated from the .yaml of the same name by `go generate ./internal/register`: edit that, not this."
 
-// decodeYAML decodes and validates a declaration as written in YAML.
-func decodeYAML(raw []byte) (*Register, error) {
-	var r Register
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&r); err != nil {
-		return nil, err
-	}
-	r.version = shortHash(string(raw))
+// Decoded validates r, the declaration package registeryaml decoded from
+// src, the bytes of its YAML, and gives it the version of src, as Load gives
+// the declaration it decodes from the JSON generated from src. The
+// functions never decode YAML: registeryaml runs at build time only.
+func Decoded(src []byte, r *Register) (*Register, error) {
+	r.version = shortHash(string(src))
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	return &r, nil
+	return r, nil
 }
 
 // GenerateJSON returns the <id>.json that Load decodes, generated from the
-// declaration <id>.yaml holds (raw): the YAML decoded as Load once decoded
-// it, validated, and written as indented JSON (keys in a fixed order, so the
-// same YAML always gives the same bytes). Package gen writes it for
-// `go generate ./internal/register`.
-func GenerateJSON(raw []byte) ([]byte, error) {
-	r, err := decodeYAML(raw)
-	if err != nil {
+// declaration <id>.yaml holds (src), decoded from it by package
+// registeryaml: r validated, and written as indented JSON (keys in a fixed
+// order, so the same YAML always gives the same bytes) with the SHA-256 of
+// src. Package gen writes it for `go generate ./internal/register`.
+func GenerateJSON(src []byte, r *Register) ([]byte, error) {
+	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(raw)
+	sum := sha256.Sum256(src)
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)

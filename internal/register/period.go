@@ -6,15 +6,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Window is a budget's window, a Go duration such as 1h or 10m.
 type Window struct{ time.Duration }
 
-// UnmarshalYAML reads a positive Go duration.
-func (w *Window) UnmarshalYAML(n *yaml.Node) error { return w.parse(n.Value) }
+// ParseWindow reads a window as the YAML declares it: a positive Go
+// duration.
+func ParseWindow(s string) (Window, error) {
+	var w Window
+	err := w.parse(s)
+	return w, err
+}
 
 func (w *Window) parse(s string) error {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
@@ -51,8 +54,12 @@ type Period struct {
 	Years, Months, Days int
 }
 
-// UnmarshalYAML reads "7d", "12m" or "3y".
-func (p *Period) UnmarshalYAML(n *yaml.Node) error { return p.parse(n.Value) }
+// ParsePeriod reads a period as the YAML declares it: "7d", "12m" or "3y".
+func ParsePeriod(s string) (Period, error) {
+	var p Period
+	err := p.parse(s)
+	return p, err
+}
 
 // MarshalJSON writes the period as the YAML declares it ("7d", "12m", "3y"),
 // or null when none was declared.

@@ -8,12 +8,9 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 //go:generate go run ./gen
@@ -21,9 +18,11 @@ import (
 // files holds each register's <id>.yaml, the declaration people edit, and
 // <id>.json, generated from it by `go generate ./internal/register` and
 // committed. Load decodes the JSON: encoding/json reads it several times
-// faster than yaml.v3 reads the YAML, and every cold start loads it.
-// TestJSONIsCurrent fails when a .json is stale, and Load refuses one
-// generated from other YAML bytes than those embedded.
+// faster than yaml.v3 reads the YAML, every cold start loads it, and the
+// functions do not link a YAML decoder at all (package registeryaml decodes
+// the YAML, at build time only). The YAML is embedded for its hash alone:
+// registeryaml's TestJSONIsCurrent fails when a .json is stale, and Load
+// refuses one generated from other YAML bytes than those embedded.
 //
 //go:embed *.yaml *.json
 var files embed.FS
@@ -31,25 +30,11 @@ var files embed.FS
 // Languages the notices, forms and mail are written in; the first is the default.
 var Languages = []string{"fi", "sv", "en"}
 
-// Text is one text in every language, keyed by language code.
+// Text is one text in every language, keyed by language code. Decoding the
+// YAML (package registeryaml) refuses any other key: in a flow mapping an
+// unquoted comma splits a text, and the rest of it would otherwise become a
+// key of its own, silently cutting the text short.
 type Text map[string]string
-
-// UnmarshalYAML reads a text per language and refuses any other key: in a
-// flow mapping an unquoted comma splits a text, and the rest of it would
-// otherwise become a key of its own, silently cutting the text short.
-func (t *Text) UnmarshalYAML(n *yaml.Node) error {
-	var m map[string]string
-	if err := n.Decode(&m); err != nil {
-		return err
-	}
-	for k := range m {
-		if !slices.Contains(Languages, k) {
-			return fmt.Errorf("line %d: text in no language: %q (quote a text with a comma)", n.Line, k)
-		}
-	}
-	*t = m
-	return nil
-}
 
 // In returns the text in lang, falling back to Finnish.
 func (t Text) In(lang string) string {

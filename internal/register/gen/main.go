@@ -1,6 +1,7 @@
 // Command gen writes each register's <id>.json, the form Load decodes, from
-// its <id>.yaml: `go generate ./internal/register` runs it in that directory.
-// A file whose bytes would not change is not rewritten.
+// its <id>.yaml (decoded by package registeryaml, so that the functions link
+// no YAML decoder): `go generate ./internal/register` runs it in that
+// directory. A file whose bytes would not change is not rewritten.
 package main
 
 import (
@@ -10,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"rekisteri/internal/register"
+	"rekisteri/internal/register/registeryaml"
 )
 
 func main() {
@@ -33,7 +34,7 @@ func run(dir string) error {
 		if err != nil {
 			return err
 		}
-		js, err := register.GenerateJSON(raw)
+		js, err := registeryaml.GenerateJSON(raw)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
