@@ -90,6 +90,7 @@ bench: $(EMULATORS)
 ## deploy: needs the SAM CLI and credentials for the city's account (see README "Deploy");
 ## everything else is in samconfig.toml (not --guided, which would rewrite it)
 deploy:
+	$(GO) test -count=1 -run '^(TestJSONIsCurrent|TestTemplatesJSONIsCurrent)$$' ./internal/register/... ./internal/mail/
 	sam build
 	sam deploy
 
