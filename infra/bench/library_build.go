@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/fieldcrypt"
+	"rekisteri/internal/hetu"
 	"rekisteri/internal/library"
 	"rekisteri/internal/record"
 )
@@ -80,10 +81,7 @@ func libSubject(i int) string {
 
 // libHetu is a well-formed identity code for a birth date.
 func libHetu(birth time.Time, i int) string {
-	century := map[bool]string{true: "A", false: "-"}[birth.Year() >= 2000]
-	n := 2 + 2*(i%449)
-	num, _ := strconv.Atoi(birth.Format("020106") + fmt.Sprintf("%03d", n))
-	return birth.Format("020106") + century + fmt.Sprintf("%03d", n) + string("0123456789ABCDEFHJKLMNPRSTUVWXY"[num%31])
+	return hetu.Make(birth, 2+2*(i%449))
 }
 
 // overduePatron is the patron of overdue loan k.

@@ -20,6 +20,7 @@ import (
 
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/helsinki"
+	"rekisteri/internal/hetu"
 	"rekisteri/internal/library"
 	"rekisteri/internal/record"
 	"rekisteri/internal/register"
@@ -35,13 +36,7 @@ func startCirculationSite(t *testing.T) (*clockSite, *library.Service) {
 
 // libraryHetu is a valid identity code of someone born on day (a fresh
 // individual number, so the suite's patrons never collide).
-func libraryHetu(day time.Time) string {
-	sign := map[int]string{1900: "-", 2000: "A"}[day.Year()/100*100]
-	n := 2 + rand.IntN(897)
-	digits := day.Format("020106") + fmt.Sprintf("%03d", n)
-	v, _ := strconv.Atoi(digits)
-	return day.Format("020106") + sign + fmt.Sprintf("%03d", n) + string("0123456789ABCDEFHJKLMNPRSTUVWXY"[v%31])
-}
+func libraryHetu(day time.Time) string { return hetu.Make(day, 2+rand.IntN(897)) }
 
 // newCirculationPatron pre-registers an adult through the form and
 // collects the card as staff do (library.Service.Collect, what `staff

@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"rekisteri/internal/helsinki"
+	"rekisteri/internal/hetu"
 	"rekisteri/internal/keyring"
 	"rekisteri/internal/library"
 	"rekisteri/internal/register"
@@ -24,14 +24,7 @@ import (
 // remembered: the final scans look for it in logs, queues, answers, mail
 // and every stored item (TestZZIdentityCodesNowhereInClear).
 func preregHetu(years int) string {
-	day := helsinki.Today(now()).AddDate(-years, 0, -rand.IntN(300))
-	sign := "-"
-	if day.Year() >= 2000 {
-		sign = "A"
-	}
-	n := 900 + rand.IntN(100)
-	v, _ := strconv.Atoi(day.Format("020106") + strconv.Itoa(n))
-	code := day.Format("020106") + sign + strconv.Itoa(n) + string("0123456789ABCDEFHJKLMNPRSTUVWXY"[v%31])
+	code := hetu.Make(helsinki.Today(now()).AddDate(-years, 0, -rand.IntN(300)), 900+rand.IntN(100))
 	remember(code)
 	testCodes = append(testCodes, code)
 	return code

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"testing"
 	"time"
 
@@ -32,16 +29,6 @@ func startLibraryRetentionSite(t *testing.T) (*clockSite, *library.Service) {
 	return librarySite(t, "lret")
 }
 
-// retentionHetu is a valid identity code of someone born on day, with a
-// fresh individual number.
-func retentionHetu(day time.Time) string {
-	sign := map[int]string{1900: "-", 2000: "A"}[day.Year()/100*100]
-	n := 2 + mrand.IntN(897)
-	digits := day.Format("020106") + fmt.Sprintf("%03d", n)
-	v, _ := strconv.Atoi(digits)
-	return day.Format("020106") + sign + fmt.Sprintf("%03d", n) + string("0123456789ABCDEFHJKLMNPRSTUVWXY"[v%31])
-}
-
 // retentionItem is one item of a library table, read as a test inspects its own data.
 func retentionItem(t *testing.T, site *clockSite, table, pk, sk string) map[string]types.AttributeValue {
 	t.Helper()
@@ -59,12 +46,12 @@ func retentionItem(t *testing.T, site *clockSite, table, pk, sk string) map[stri
 // returns the reference.
 func libraryPreregister(t *testing.T, site *clockSite, born time.Time, guardianBorn *time.Time) string {
 	t.Helper()
-	first, last, code := "Reija"+randomHex(2), "Rekisteri"+randomHex(2), retentionHetu(born)
+	first, last, code := "Reija"+randomHex(2), "Rekisteri"+randomHex(2), libraryHetu(born)
 	remember(first, last, code)
 	form := map[string]string{"first_name": first, "last_name": last, "hetu": code, "street": "Poistotie 3", "postcode": "02100",
 		"city": "Espoo", "email": newAddress(t), "lang": "fi", "channel": "email", "group": "adult"}
 	if guardianBorn != nil {
-		gFirst, gLast, gCode := "Huoltaja"+randomHex(2), "Rekisteri"+randomHex(2), retentionHetu(*guardianBorn)
+		gFirst, gLast, gCode := "Huoltaja"+randomHex(2), "Rekisteri"+randomHex(2), libraryHetu(*guardianBorn)
 		remember(gFirst, gLast, gCode)
 		form["group"] = "child"
 		form["guardian_first_name"], form["guardian_last_name"], form["guardian_hetu"], form["guardian_email"] = gFirst, gLast, gCode, newAddress(t)

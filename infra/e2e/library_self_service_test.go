@@ -45,10 +45,7 @@ func selfServiceLibrary(t *testing.T) *library.Service {
 // selfServiceHetu is a valid identity code of an adult born in the 1980s,
 // with a fresh individual number.
 func selfServiceHetu() string {
-	day := time.Date(1980+rand.IntN(10), time.Month(1+rand.IntN(12)), 1+rand.IntN(28), 0, 0, 0, 0, time.UTC)
-	n := 2 + rand.IntN(897)
-	v, _ := strconv.Atoi(day.Format("020106") + fmt.Sprintf("%03d", n))
-	return day.Format("020106") + "-" + fmt.Sprintf("%03d", n) + string("0123456789ABCDEFHJKLMNPRSTUVWXY"[v%31])
+	return libraryHetu(time.Date(1980+rand.IntN(10), time.Month(1+rand.IntN(12)), 1+rand.IntN(28), 0, 0, 0, 0, time.UTC))
 }
 
 // selfServicePatron is a patron made the way people are: pre-registered

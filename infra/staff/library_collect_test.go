@@ -21,20 +21,14 @@ import (
 	"rekisteri/infra/local"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/helsinki"
+	"rekisteri/internal/hetu"
 	"rekisteri/internal/library"
 )
 
 // staffHetu is a valid temporary identity code (900–999) of someone years
 // old on clock's day; random, so each test is a new person.
 func staffHetu(now time.Time, years int) string {
-	day := helsinki.Today(now).AddDate(-years, 0, -rand.IntN(300))
-	sign := "-"
-	if day.Year() >= 2000 {
-		sign = "A"
-	}
-	n := 900 + rand.IntN(100)
-	v, _ := strconv.Atoi(day.Format("020106") + strconv.Itoa(n))
-	return day.Format("020106") + sign + strconv.Itoa(n) + string("0123456789ABCDEFHJKLMNPRSTUVWXY"[v%31])
+	return hetu.Make(helsinki.Today(now).AddDate(-years, 0, -rand.IntN(300)), 900+rand.IntN(100))
 }
 
 func patronItem(t *testing.T, stack *local.Stack, pk, sk string) map[string]any {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"rekisteri/infra/local"
+	"rekisteri/internal/hetu"
 )
 
 // TestStaffRetentionLibrary: staff retention -register library -dry-run
@@ -38,12 +38,8 @@ func TestStaffRetentionLibrary(t *testing.T) {
 		}
 		return out.Reference
 	}
-	born := time.Now().AddDate(-33, 0, -5)
-	digits := born.Format("020106") + "417"
-	var v int
-	fmt.Sscanf(digits, "%d", &v)
-	hetu := born.Format("020106") + "-417" + string("0123456789ABCDEFHJKLMNPRSTUVWXY"[v%31])
-	ref := post("/library/register", map[string]string{"first_name": "Ritva", "last_name": "Rekisteri", "hetu": hetu, "street": "Poistotie 3",
+	idCode := hetu.Make(time.Now().AddDate(-33, 0, -5), 417)
+	ref := post("/library/register", map[string]string{"first_name": "Ritva", "last_name": "Rekisteri", "hetu": idCode, "street": "Poistotie 3",
 		"postcode": "02100", "city": "Espoo", "email": "ritva-" + prefix + "@example.org", "lang": "fi", "channel": "email", "group": "adult"})
 	if ref == "" {
 		t.Fatal("no reference")

@@ -7,6 +7,7 @@ package hetu
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -49,6 +50,16 @@ func Parse(s string) (Code, error) {
 		return Code{}, ErrCheck
 	}
 	return Code{s}, nil
+}
+
+// Make is the code of a person born on born (1800–2099) with individual
+// number n (2–899; 900–999 for a temporary code), with the century's first
+// sign (+, -, A): what Parse accepts. Test data and the bench make codes
+// with it; nothing derives a person's code.
+func Make(born time.Time, n int) string {
+	digits := born.Format("020106") + fmt.Sprintf("%03d", n)
+	sign := map[int]string{1800: "+", 1900: "-", 2000: "A"}[born.Year()/100*100]
+	return digits[:6] + sign + digits[6:] + string(check(digits))
 }
 
 // String returns the normalised code: upper case, no spaces.

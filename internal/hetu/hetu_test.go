@@ -277,3 +277,32 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestMake: a made code is what Parse accepts, with the birth date and the
+// kind it was made with, and equals the register's own where one exists.
+func TestMake(t *testing.T) {
+	for _, tc := range []struct {
+		born time.Time
+		n    int
+		want string
+	}{
+		{date(1952, 10, 13), 308, "131052-308T"},
+		{date(2004, 5, 2), 902, "020504A902E"},
+		{date(1899, 12, 31), 2, ""},
+		{date(2000, 2, 29), 899, ""},
+		{date(1980, 5, 17), 45, ""},
+	} {
+		code := Make(tc.born, tc.n)
+		if tc.want != "" && code != tc.want {
+			t.Errorf("Make(%s, %d) = %q, want %q", tc.born.Format(time.DateOnly), tc.n, code, tc.want)
+		}
+		c, err := Parse(code)
+		if err != nil {
+			t.Errorf("Make(%s, %d) = %q: Parse: %v", tc.born.Format(time.DateOnly), tc.n, code, err)
+			continue
+		}
+		if !c.BirthDate().Equal(tc.born) || c.Temporary() != (tc.n >= 900) {
+			t.Errorf("%q: born %s, temporary %v", code, c.BirthDate().Format(time.DateOnly), c.Temporary())
+		}
+	}
+}
