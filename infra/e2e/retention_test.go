@@ -75,21 +75,29 @@ var retentionCases = []struct{ rule, made string }{
 }
 
 // TestRetentionCasesCoverEveryRule: a rule declared later without a case
-// here fails, so no rule goes unenforced and untested.
+// in its register's table (retentionCases, libraryRetentionCases) fails, so
+// no rule goes unenforced and untested.
 func TestRetentionCasesCoverEveryRule(t *testing.T) {
-	has := map[string]bool{}
-	for _, c := range retentionCases {
-		has[c.rule] = true
-	}
-	for _, k := range register.MustLoad("museum").Records {
-		for _, r := range k.Retention {
-			if !r.Keep.IsZero() && !has[r.ID] {
-				t.Errorf("rule %s of %s keeps %v but has no retention e2e case", r.ID, k.Kind, r.Keep)
+	for _, reg := range []struct {
+		id    string
+		cases []struct{ rule, made string }
+	}{{"museum", retentionCases}, {"library", libraryRetentionCases}} {
+		t.Run(reg.id, func(t *testing.T) {
+			has := map[string]bool{}
+			for _, c := range reg.cases {
+				has[c.rule] = true
 			}
-			if r.Keep.IsZero() && has[r.ID] {
-				t.Errorf("rule %s keeps no period: nothing for the sweep to do", r.ID)
+			for _, k := range register.MustLoad(reg.id).Records {
+				for _, r := range k.Retention {
+					if !r.Keep.IsZero() && !has[r.ID] {
+						t.Errorf("rule %s of %s keeps %v but has no retention e2e case", r.ID, k.Kind, r.Keep)
+					}
+					if r.Keep.IsZero() && has[r.ID] {
+						t.Errorf("rule %s keeps no period: nothing for the sweep to do", r.ID)
+					}
+				}
 			}
-		}
+		})
 	}
 }
 
