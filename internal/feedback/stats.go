@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,11 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/csvsafe"
+	"rekisteri/internal/smallcell"
 )
 
-// MinCell is the smallest count a report shows: below it, postcode, age band
-// and gender together could single a visitor out.
-const MinCell = 5
+// MinCell is the smallest count a report shows (package smallcell's rule):
+// below it, postcode, age band and gender together could single a visitor
+// out.
+const MinCell = smallcell.Min
 
 // Cell is one count of the report.
 type Cell struct {
@@ -29,12 +30,7 @@ type Cell struct {
 }
 
 // Shown is the count as the report prints it: suppressed below MinCell.
-func (c Cell) Shown() string {
-	if c.Count < MinCell {
-		return "<" + strconv.Itoa(MinCell)
-	}
-	return strconv.Itoa(c.Count)
-}
+func (c Cell) Shown() string { return smallcell.Shown(c.Count) }
 
 // Report is the survey's statistics: counts per month, question and option.
 type Report struct {

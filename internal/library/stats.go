@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"rekisteri/internal/csvsafe"
 	"rekisteri/internal/dynamo"
 	"rekisteri/internal/helsinki"
+	"rekisteri/internal/smallcell"
 )
 
 // Anonymised loan statistics (seed 004 §5, §9). A loan is counted when it
@@ -30,10 +30,10 @@ import (
 // covers returned and current loans alike, once each; renewals are no new
 // loans and are not counted.
 
-// MinCell is the smallest count the report shows: the survey's rule
-// (feedback.MinCell, 5; a test holds the two equal). Below it a count is
-// shown as "<5", so no customer can be singled out by the combination.
-const MinCell = 5
+// MinCell is the smallest count the report shows: the survey's rule, of
+// package smallcell. Below it a count is shown as "<5", so no customer can
+// be singled out by the combination.
+const MinCell = smallcell.Min
 
 // The age bands a loan is counted in; AgeUnknown where there is no birth
 // date (an institution).
@@ -135,12 +135,7 @@ type StatCell struct {
 }
 
 // Shown is the count as the report prints it: suppressed below MinCell.
-func (c StatCell) Shown() string {
-	if c.Loans < MinCell {
-		return "<" + strconv.Itoa(MinCell)
-	}
-	return strconv.Itoa(c.Loans)
-}
+func (c StatCell) Shown() string { return smallcell.Shown(c.Loans) }
 
 // StatsReport is loans per month and library, broken down by By.
 type StatsReport struct {
