@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"net/url"
 	"slices"
@@ -21,11 +20,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/dynamo"
-	"rekisteri/internal/keyring"
 	"rekisteri/internal/library"
 	"rekisteri/internal/register"
 )
@@ -98,21 +95,7 @@ func libraryService(ctx context.Context, c libraryFlags) (libraryEnv, error) {
 	if err != nil {
 		return libraryEnv{}, err
 	}
-	secret := func(logical string) (string, error) {
-		if c.local {
-			return c.stack + "-" + logical, nil
-		}
-		out, err := cf.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String(c.stack), LogicalResourceId: aws.String(logical)})
-		if err != nil || out.StackResourceDetail == nil {
-			return "", fmt.Errorf("stack %s: %s: %w", c.stack, logical, err)
-		}
-		return aws.ToString(out.StackResourceDetail.PhysicalResourceId), nil
-	}
-	tokenID, err := secret("TokenKeySecret")
-	if err != nil {
-		return libraryEnv{}, err
-	}
-	subjectID, err := secret(subjectKeySecret)
+	keys, err := stackKeys(ctx, cf, awsCfg, c.local, c.stack)
 	if err != nil {
 		return libraryEnv{}, err
 	}
@@ -123,7 +106,7 @@ func libraryService(ctx context.Context, c libraryFlags) (libraryEnv, error) {
 	svc, err := library.NewService(library.Deps{
 		Register: register.MustLoad("library"), Platform: register.MustLoad("museum"),
 		DB:   dynamo.NewClient(awsCfg),
-		Keys: keyring.New(secretsmanager.NewFromConfig(awsCfg), tokenID, subjectID),
+		Keys: keys,
 		Tables: library.Tables{Patrons: res["PatronsTable"], Loans: res["LoansTable"], Transfers: res["TransfersTable"],
 			Statistics: res["StatisticsTable"], Mail: res["MailTable"], Audit: res["AuditTable"], Bookings: res["BookingsTable"]},
 		BaseURL: base,

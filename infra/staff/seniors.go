@@ -21,9 +21,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"rekisteri/internal/contacts"
@@ -91,25 +89,9 @@ func contactsStore(ctx context.Context, c contactsFlags) (*contacts.Store, error
 	}
 	var keys *keyring.Ring
 	if c.needsKeys {
-		secret := func(logical string) (string, error) {
-			if c.local {
-				return c.stack + "-" + logical, nil
-			}
-			out, err := cf.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String(c.stack), LogicalResourceId: aws.String(logical)})
-			if err != nil || out.StackResourceDetail == nil {
-				return "", fmt.Errorf("stack %s: %s: %w", c.stack, logical, err)
-			}
-			return aws.ToString(out.StackResourceDetail.PhysicalResourceId), nil
-		}
-		tokenID, err := secret("TokenKeySecret")
-		if err != nil {
+		if keys, err = stackKeys(ctx, cf, awsCfg, c.local, c.stack); err != nil {
 			return nil, err
 		}
-		subjectID, err := secret(subjectKeySecret)
-		if err != nil {
-			return nil, err
-		}
-		keys = keyring.New(secretsmanager.NewFromConfig(awsCfg), tokenID, subjectID)
 	}
 	var base *url.URL
 	if c.needsPublicURL {

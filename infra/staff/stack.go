@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"rekisteri/internal/config"
+	"rekisteri/internal/keyring"
 	"sort"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
@@ -97,6 +99,25 @@ var requestsOutputs = []struct {
 }
 
 const subjectKeySecret = "SubjectKeySecret"
+
+// stackKeys is the keyring of stack's two secrets (the link-signing key
+// and the subject key), read with the person's own credentials: named as
+// the local stack names them, or the stack's resources.
+func stackKeys(ctx context.Context, cf stackResourceDescriber, awsCfg aws.Config, local bool, stack string) (*keyring.Ring, error) {
+	ids := make([]string, 2)
+	for i, logical := range []string{"TokenKeySecret", subjectKeySecret} {
+		if local {
+			ids[i] = stack + "-" + logical
+			continue
+		}
+		out, err := cf.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String(stack), LogicalResourceId: aws.String(logical)})
+		if err != nil || out.StackResourceDetail == nil {
+			return nil, fmt.Errorf("stack %s: %s: %w", stack, logical, err)
+		}
+		ids[i] = aws.ToString(out.StackResourceDetail.PhysicalResourceId)
+	}
+	return keyring.New(secretsmanager.NewFromConfig(awsCfg), ids[0], ids[1]), nil
+}
 
 type stackResourceDescriber interface {
 	stackDescriber
