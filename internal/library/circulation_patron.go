@@ -2,13 +2,10 @@ package library
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"rekisteri/internal/dynamo"
@@ -29,21 +26,12 @@ type circulationPatronItem struct {
 // happened, and following the city's property is a legal claim's
 // processing (Art. 18(2)) — but are not counted in the statistics.
 func (s *Service) circulationReadPatron(ctx context.Context, customer string) (*circulationPatronItem, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(s.tables.Patrons), Key: dynamo.Key(PatronPK(customer), SKPatron), ConsistentRead: aws.Bool(true),
-	})
+	p, item, err := s.patronItem(ctx, customer)
 	if err != nil {
-		return nil, fmt.Errorf("read patron: %w", err)
+		return nil, err
 	}
-	if len(out.Item) == 0 {
-		return nil, ErrNotFound
-	}
-	var p circulationPatronItem
-	if err := attributevalue.UnmarshalMap(out.Item, &p); err != nil {
-		return nil, fmt.Errorf("read patron: %w", err)
-	}
-	_, p.restricted = out.Item[seam.AttrRestricted]
-	return &p, nil
+	_, restricted := item[seam.AttrRestricted]
+	return &circulationPatronItem{Patron: *p, restricted: restricted}, nil
 }
 
 // circulationPatron is the patron's update for an event at at: lastUsedAt

@@ -18,22 +18,29 @@ import (
 // getPatron reads the patron with customerNumber (strongly consistent), or
 // ErrNotFound.
 func (s *Service) getPatron(ctx context.Context, customerNumber string) (*Patron, error) {
+	p, _, err := s.patronItem(ctx, customerNumber)
+	return p, err
+}
+
+// patronItem is getPatron with the item as stored, for what the record
+// seam keeps on it beside the patron's fields (its restriction).
+func (s *Service) patronItem(ctx context.Context, customerNumber string) (*Patron, map[string]types.AttributeValue, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.tables.Patrons),
 		Key:            dynamo.Key(PatronPK(customerNumber), SKPatron),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read patron: %w", err)
+		return nil, nil, fmt.Errorf("read patron: %w", err)
 	}
 	if len(out.Item) == 0 {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
 	var p Patron
 	if err := attributevalue.UnmarshalMap(out.Item, &p); err != nil {
-		return nil, fmt.Errorf("read patron: %w", err)
+		return nil, nil, fmt.Errorf("read patron: %w", err)
 	}
-	return &p, nil
+	return &p, out.Item, nil
 }
 
 // patronPut is the transaction item writing p whole, stamped with the
